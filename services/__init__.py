@@ -1,0 +1,1 @@
+"""newswire services: settings, keys, errors, the sink, the API, the fetcher and the CLI."""

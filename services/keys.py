@@ -1,0 +1,60 @@
+"""Every Redis key and stream name newswire uses, in one place."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from services.settings import Settings
+
+
+@dataclass(frozen=True)
+class Keys:
+    """Key names for one deployment (one namespace)."""
+
+    namespace: str
+    events: str
+    rejected: str
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Keys:
+        """Keys for the deployment these settings describe."""
+        return cls(
+            namespace=settings.namespace,
+            events=settings.events_stream_name,
+            rejected=settings.rejected_stream_name,
+        )
+
+    def published(self, event_id: str) -> str:
+        """Marker holding the stream entry id an event was published as (sink idempotency)."""
+        return f"{self.namespace}:published:{event_id}"
+
+    def dead_lettered(self, doc_id: str, stage: str, index: int | None = None) -> str:
+        """Marker holding the dead-letter entry id of one rejection (sink idempotency)."""
+        return f"{self.namespace}:deadlettered:{doc_id}:{stage}:{'' if index is None else index}"
+
+    def status(self, doc_id: str) -> str:
+        """Hash with a document's processing status (queued, published, rejected)."""
+        return f"{self.namespace}:status:{doc_id}"
+
+    def stream(self, suffix: str) -> str:
+        """An extra (routed) event stream, e.g. stream('lang:ru') -> '<events>:lang:ru'."""
+        return f"{self.events}:{suffix}"
+
+    @property
+    def fetch_requests(self) -> str:
+        """Stream of URL fetch requests the fetcher consumes with a consumer group."""
+        return f"{self.namespace}:fetch:requests"
+
+    @property
+    def counters(self) -> str:
+        """Hash of pipeline counters (documents in, events out, rejected)."""
+        return f"{self.namespace}:counters"
+
+    @property
+    def workers_heartbeat(self) -> str:
+        """Sorted set of worker names scored by their last heartbeat (unix seconds)."""
+        return f"{self.namespace}:workers"
+
+    def celery_prefix(self) -> str:
+        """Prefix Celery's own broker keys get, so deployments sharing a Redis never mix."""
+        return f"{self.namespace}:celery:"

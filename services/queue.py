@@ -1,0 +1,53 @@
+"""Enqueueing: hand RawDocuments to the Celery queue, in batches, and mark them queued."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from itertools import islice
+
+import redis
+
+from schemas import RawDocument
+from services.keys import Keys
+from services.settings import Settings
+
+
+class Enqueuer:
+    """Sends documents to the workers. Returns only once the broker holds the task."""
+
+    def __init__(self, settings: Settings, client: redis.Redis | None = None) -> None:
+        from workers.app import TASK_NAME, create_app
+
+        self._settings = settings
+        self._keys = Keys.from_settings(settings)
+        self._app = create_app(settings)
+        self._task_name = TASK_NAME
+        self._redis = client or redis.Redis.from_url(str(settings.redis_url))
+
+    def submit(self, documents: Sequence[RawDocument]) -> None:
+        """Enqueue one task carrying these documents, and record them as queued."""
+        if not documents:
+            return
+        pipe = self._redis.pipeline(transaction=False)
+        for doc in documents:
+            key = self._keys.status(doc.id)
+            # Do not overwrite the status of a document already processed (a re-ingest).
+            pipe.hsetnx(key, "state", "queued")
+            pipe.expire(key, self._settings.status_ttl_seconds)
+            pipe.hincrby(self._keys.counters, f"documents_in:{doc.channel}", 1)
+        pipe.execute()
+        payload = [doc.model_dump(mode="json") for doc in documents]
+        self._app.send_task(self._task_name, args=[payload], queue=self._settings.queue)
+
+    def submit_many(self, documents: Iterable[RawDocument], batch_size: int | None = None) -> Iterator[int]:
+        """Enqueue documents in batches of `batch_size`; yields the size of each batch sent."""
+        size = batch_size or self._settings.ingest_batch_size
+        iterator = iter(documents)
+        while batch := list(islice(iterator, size)):
+            self.submit(batch)
+            yield len(batch)
+
+    def close(self) -> None:
+        """Release the broker connections."""
+        self._app.close()
+        self._redis.close()

@@ -1,0 +1,84 @@
+"""Runtime configuration: one pydantic-settings class, read from NEWSWIRE_* environment variables."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from pydantic import Field, RedisDsn
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Everything an operator can configure. Build it with `get_settings()` and pass it in."""
+
+    model_config = SettingsConfigDict(env_prefix="NEWSWIRE_", env_file=".env", extra="ignore")
+
+    redis_url: RedisDsn = Field(
+        default=RedisDsn("redis://127.0.0.1:6379/0"),
+        description="Redis for streams, dedup markers and status; also the Celery broker by default.",
+    )
+    broker_url: str | None = Field(
+        default=None, description="Celery broker URL; defaults to redis_url."
+    )
+    namespace: str = Field(
+        default="newswire",
+        description="Prefix of every Redis key and stream this deployment owns (see services/keys.py).",
+    )
+    events_stream: str | None = Field(
+        default=None, description="Main event stream; default '<namespace>:events'."
+    )
+    rejected_stream: str | None = Field(
+        default=None, description="Dead-letter stream; default '<namespace>:rejected'."
+    )
+    stream_maxlen: int = Field(
+        default=1_000_000,
+        ge=1,
+        description="Approximate cap (XADD MAXLEN ~) on each stream. A consumer group further "
+        "behind than this loses the oldest entries it has not read.",
+    )
+    dedup_ttl_seconds: int = Field(
+        default=7 * 24 * 3600,
+        ge=60,
+        description="How long the sink remembers a published event id; a redelivery later than "
+        "this would publish again.",
+    )
+    status_ttl_seconds: int = Field(
+        default=24 * 3600, ge=60, description="How long a document's status is kept."
+    )
+    queue: str = Field(default="newswire", description="Celery queue the workers consume.")
+    task_soft_time_limit: float = Field(
+        default=60.0, gt=0, description="Seconds a task may run before SoftTimeLimitExceeded."
+    )
+    task_max_retries: int = Field(
+        default=5, ge=0, description="Retries of a transient failure before dead-lettering."
+    )
+    visibility_timeout: int = Field(
+        default=3600,
+        ge=60,
+        description="Seconds before the Redis broker redelivers an unacked task; must exceed the "
+        "longest task, queue wait included for prefetched tasks.",
+    )
+    ingest_batch_size: int = Field(
+        default=64, ge=1, le=10_000, description="Documents per Celery task for bulk ingest."
+    )
+
+    @property
+    def events_stream_name(self) -> str:
+        """The main event stream's key."""
+        return self.events_stream or f"{self.namespace}:events"
+
+    @property
+    def rejected_stream_name(self) -> str:
+        """The dead-letter stream's key."""
+        return self.rejected_stream or f"{self.namespace}:rejected"
+
+    @property
+    def broker(self) -> str:
+        """The Celery broker URL."""
+        return self.broker_url or str(self.redis_url)
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The process's settings, read once from the environment."""
+    return Settings()

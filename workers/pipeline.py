@@ -1,0 +1,54 @@
+"""The stages composed: RawDocument -> events and rejections. Pure: no Celery, Redis or settings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from schemas import NewsEvent, RawDocument
+from services.errors import PermanentError
+from workers.enrich import enrich
+from workers.parse import parse
+from workers.validate import validate
+
+
+@dataclass(frozen=True)
+class Rejection:
+    """Why one document, or one article of it, did not become an event."""
+
+    stage: str
+    code: str
+    reason: str
+    index: int | None = None
+
+
+@dataclass
+class Outcome:
+    """What one document produced."""
+
+    doc_id: str
+    events: list[NewsEvent] = field(default_factory=list)
+    rejections: list[Rejection] = field(default_factory=list)
+
+
+def process(raw: RawDocument, *, now: datetime | None = None) -> Outcome:
+    """Run parse -> validate -> enrich on one document.
+
+    Permanent errors become rejections; anything else (a bug, a poison document) propagates so
+    the task can retry and finally dead-letter it.
+    """
+    now = now or datetime.now(UTC)
+    outcome = Outcome(doc_id=raw.id)
+    try:
+        articles = parse(raw)
+    except PermanentError as exc:
+        outcome.rejections.append(Rejection("parse", exc.code, exc.reason))
+        return outcome
+    for article in articles:
+        try:
+            validate(article, now=now)
+        except PermanentError as exc:
+            outcome.rejections.append(Rejection("validate", exc.code, exc.reason, article.index))
+            continue
+        outcome.events.append(enrich(article, raw, now=now))
+    return outcome
