@@ -38,6 +38,13 @@ def create_app(settings: Settings) -> Celery:
             # It must exceed the longest task, or a slow task runs twice (celery#5935); the
             # sink's dedup makes that harmless, but it wastes work.
             "visibility_timeout": settings.visibility_timeout,
+            # kombu sweeps for expired unacked messages only every interval x throttle seconds
+            # (10 x 10 by default): a message of a SIGKILLed worker would wait up to 100 s past
+            # the visibility timeout. Sweep at a quarter of the timeout (at most every 10 s).
+            "unacked_restore_interval": max(1, min(10, settings.visibility_timeout // 4)),
+            "unacked_restore_throttle": 1,
+            # The sweep's lock outlives a worker killed while holding it; keep that gap short.
+            "unacked_mutex_expire": max(5, min(300, settings.visibility_timeout)),
             # Celery's own keys get the deployment's namespace, so two deployments (or test
             # runs) sharing one Redis never take each other's tasks.
             "global_keyprefix": keys.celery_prefix(),

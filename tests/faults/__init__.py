@@ -1,0 +1,1 @@
+"""Fault scenarios: killed workers, a restarted Redis, dead consumers, poison documents."""

@@ -1,0 +1,157 @@
+"""The fault scenarios as functions of their size, run small by tests/faults and large by bench/faults.py."""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import redis
+
+from schemas import RawDocument
+from services.settings import Settings
+from tests.faults import harness
+from tests.support import WorkerProcess
+
+
+@dataclass
+class Result:
+    """One scenario run: the ledger, what was done to the system, and how long it took."""
+
+    name: str
+    ledger: harness.Ledger
+    faults: int
+    seconds: float
+    note: str = ""
+    figures: dict[str, int] = field(default_factory=dict)
+
+
+def kill_workers(
+    settings: Settings,
+    log_dir: Path,
+    *,
+    documents: int,
+    kills: int,
+    batch_size: int = 5,
+    pause: float = 0.2,
+    seed: int = 1,
+    settle_timeout: float = 90.0,
+) -> Result:
+    """SIGKILL worker processes (pool child, main process alone, whole group) while documents flow."""
+    rng = random.Random(seed)
+    docs = harness.corpus(documents, seed=seed)
+    client = redis.Redis.from_url(str(settings.redis_url))
+    # Each document takes 30 ms in the stage, as real parsing does, so kills land mid-task.
+    slow = {"FAULTS_SLOW_SECONDS": "0.03"}
+    workers = [harness.start_worker(settings, log_dir, f"kill-w{i}", **slow) for i in range(2)]
+    report = harness.KillReport()
+    in_flight_hits = 0
+    started = time.monotonic()
+    producer = threading.Thread(
+        target=harness.submit_all, args=(settings, docs), kwargs={"batch_size": batch_size, "pause": pause}
+    )
+    producer.start()
+    try:
+        modes = ["pool", "main", "group"]
+        # Spread the kills over the time the producer needs, then keep killing until the count is
+        # reached (documents are still in flight: redelivered ones, and the queue's tail).
+        interval = max(0.3, (documents / batch_size) * pause / max(kills, 1))
+        while report.total < kills:
+            time.sleep(rng.uniform(0.5, 1.5) * interval)
+            index = rng.randrange(len(workers))
+            mode = modes[report.total % len(modes)]
+            hit = harness.unacked(client, settings) > 0
+            if mode == "pool":
+                if harness.kill_pool_child(workers[index], rng):
+                    report.pool_kills += 1
+                    in_flight_hits += hit
+                continue
+            in_flight_hits += hit
+            harness.kill_main(workers[index], with_pool=mode == "group")
+            if mode == "group":
+                report.group_kills += 1
+            else:
+                report.main_kills += 1
+            workers[index] = harness.start_worker(settings, log_dir, f"kill-w{index}", **slow)
+        producer.join()
+        ledger = harness.wait_settled(client, settings, [d.id for d in docs], timeout=settle_timeout)
+    finally:
+        producer.join()
+        for worker in workers:
+            worker.stop()
+        client.close()
+    note = (
+        f"{report.pool_kills} pool, {report.main_kills} main, {report.group_kills} group kills; "
+        f"{in_flight_hits} with tasks unacked"
+    )
+    return Result("kill -9 workers", ledger, report.total, time.monotonic() - started, note)
+
+
+def sigterm_in_flight(settings: Settings, log_dir: Path, *, documents: int, seed: int = 2) -> Result:
+    """SIGTERM a worker while it holds tasks; a second worker must complete everything."""
+    docs = harness.corpus(documents, seed=seed, tag="t")
+    client = redis.Redis.from_url(str(settings.redis_url))
+    # Slow tasks, so the SIGTERM surely lands while one runs: each document sleeps in the stage.
+    slow = {"FAULTS_SLOW_SECONDS": "0.2"}
+    first = harness.start_worker(settings, log_dir, "term-a", concurrency=2, **slow)
+    second: WorkerProcess | None = None
+    started = time.monotonic()
+    try:
+        harness.submit_all(settings, docs, batch_size=5)
+        harness.wait_for_running(first)
+        running = harness.unacked(client, settings)
+        # SIGTERM to the main process only, as `docker stop` does: a warm shutdown, in which
+        # running tasks finish and prefetched ones go back to the queue.
+        harness.terminate_main(first)
+        left_unacked = harness.unacked(client, settings)
+        second = harness.start_worker(settings, log_dir, "term-b")
+        ledger = harness.wait_settled(client, settings, [d.id for d in docs], timeout=60)
+    finally:
+        first.stop()
+        if second:
+            second.stop()
+        client.close()
+    figures = {
+        "unacked_at_sigterm": running,
+        "unacked_after_stop": left_unacked,
+        "finished_by_first": harness.tasks_succeeded(first),
+        "finished_by_second": harness.tasks_succeeded(second),
+    }
+    note = ", ".join(f"{k}={v}" for k, v in figures.items())
+    return Result("SIGTERM in flight", ledger, 1, time.monotonic() - started, note, figures)
+
+
+POISON_MARKER = "POISON-7f3a"
+
+
+def poison(
+    settings: Settings, log_dir: Path, *, mode: str, documents: int = 30, batch_size: int = 10, seed: int = 3
+) -> Result:
+    """A document that makes the stage crash (`mode`: raise, kill, hang) in the middle of a batch."""
+    docs = harness.corpus(documents, seed=seed, tag=f"p{mode}")
+    # The poison sits mid-batch and is otherwise a valid article: only the crash can stop it.
+    position = batch_size // 2
+    content = docs[position].content + f"\n{POISON_MARKER}\n".encode()
+    docs[position] = RawDocument.create(content, channel="cli", filename="poison.txt")
+    client = redis.Redis.from_url(str(settings.redis_url))
+    env = {"FAULTS_POISON_MARKER": POISON_MARKER, "FAULTS_POISON_MODE": mode}
+    worker = harness.start_worker(settings, log_dir, f"poison-{mode}", concurrency=2, **env)
+    started = time.monotonic()
+    try:
+        harness.submit_all(settings, docs, batch_size=batch_size)
+        ledger = harness.wait_settled(client, settings, [d.id for d in docs], timeout=90)
+        letters = harness.dead_letters(client, settings, docs[position].id)
+    finally:
+        worker.stop()
+        client.close()
+    figures = {
+        "poison_dead_letters": len(letters),
+        "poison_attempts": letters[0]["attempts"] if letters else 0,
+        "crashes_logged": harness.crashes_logged(worker, docs[position].id),
+    }
+    note = ", ".join(f"{k}={v}" for k, v in figures.items())
+    if letters:
+        note += f"; reason: {letters[0]['reason'][:80]}"
+    return Result(f"poison document ({mode})", ledger, 1, time.monotonic() - started, note, figures)
