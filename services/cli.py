@@ -79,11 +79,18 @@ def ingest(paths: tuple[str, ...], source: str | None, batch_size: int | None) -
 @main.command()
 @click.option("-c", "--concurrency", type=click.IntRange(1, 64), help="Worker processes (default: CPU count).")
 @click.option("--loglevel", default="INFO", show_default=True)
-def worker(concurrency: int | None, loglevel: str) -> None:
+@click.option("--metrics-port", type=click.IntRange(0, 65535), help="Prometheus port; 0: none.")
+def worker(concurrency: int | None, loglevel: str, metrics_port: int | None) -> None:
     """Start a Celery worker that processes documents from the queue."""
-    from workers.app import create_app
+    from services.logging import log_celery_worker
+    from services.metrics import instrument_worker
 
     settings = get_settings()
+    # Both before the app starts its pool: the pool processes inherit the logging and metrics setup.
+    log_celery_worker(settings.log_format)
+    instrument_worker(settings, settings.worker_metrics_port if metrics_port is None else metrics_port)
+    from workers.app import create_app
+
     argv = ["worker", "-Q", settings.queue, "--loglevel", loglevel, "-n", f"newswire@{socket.gethostname()}"]
     if concurrency:
         argv += ["--concurrency", str(concurrency)]
@@ -124,6 +131,69 @@ def subscribe(
         printed += 1
         if count is not None and printed >= count:
             break
+
+
+@main.command()
+@click.option("--data-dir", type=click.Path(path_type=Path), help="Default: the data_dir setting.")
+@click.option("--api-host", default="127.0.0.1", show_default=True)
+@click.option("--api-port", default=8000, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--worker-metrics-port", default=9101, show_default=True, type=click.IntRange(0, 65535),
+              help="The worker's Prometheus port; 0: none.")  # fmt: skip
+@click.option("-c", "--concurrency", default=2, show_default=True, type=click.IntRange(1, 64))
+@click.option("--samples/--no-samples", default=True, show_default=True, help="Ingest the bundled samples.")
+@click.option("--grace", default=90.0, show_default=True, help="Seconds the worker gets to finish its task.")
+def up(
+    data_dir: Path | None,
+    api_host: str,
+    api_port: int,
+    worker_metrics_port: int,
+    concurrency: int,
+    samples: bool,
+    grace: float,
+) -> None:
+    """Run every role on this machine (embedded Redis unless NEWSWIRE_REDIS_URL is set); Ctrl-C stops all."""
+    from services.up import Supervisor, UpOptions
+
+    settings = get_settings()
+    options = UpOptions(
+        # Absolute: redis-server changes into its data folder before opening its log file.
+        data_dir=(data_dir or settings.data_dir).resolve(),
+        api_host=api_host,
+        api_port=api_port,
+        worker_metrics_port=worker_metrics_port,
+        concurrency=concurrency,
+        samples=samples,
+        grace_seconds=grace,
+    )
+    sys.exit(Supervisor(settings, options, available=set(main.commands)).run())
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the snapshot as one JSON object.")
+@click.option("--data-dir", type=click.Path(path_type=Path), help="Default: the data_dir setting.")
+def status(as_json: bool, data_dir: Path | None) -> None:
+    """Print what is flowing, once: documents in, events out, rejected, streams, lag, queue depth.
+
+    Without NEWSWIRE_REDIS_URL it asks the Redis of a `newswire up` running in this folder.
+    """
+    import redis
+    from pydantic import RedisDsn
+
+    from services.status import collect, report
+    from services.up import read_state
+
+    settings = get_settings()
+    state = read_state(data_dir or settings.data_dir)
+    if "redis_url" not in settings.model_fields_set and state and isinstance(state.get("redis_url"), str):
+        settings = settings.model_copy(update={"redis_url": RedisDsn(state["redis_url"])})
+    client = redis.Redis.from_url(str(settings.redis_url), socket_connect_timeout=2, socket_timeout=5)
+    try:
+        snapshot = collect(client, settings)
+    except redis.RedisError as exc:
+        raise click.ClickException(f"cannot read status from Redis at {settings.redis_url}: {exc}") from exc
+    finally:
+        client.close()
+    click.echo(json.dumps(snapshot.as_dict()) if as_json else report(snapshot, settings))
 
 
 if __name__ == "__main__":  # pragma: no cover

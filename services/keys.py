@@ -58,3 +58,12 @@ class Keys:
     def celery_prefix(self) -> str:
         """Prefix Celery's own broker keys get, so deployments sharing a Redis never mix."""
         return f"{self.namespace}:celery:"
+
+    def celery_queue(self, queue: str) -> str:
+        """The Redis list holding a Celery queue's waiting tasks (kombu adds global_keyprefix)."""
+        return f"{self.celery_prefix()}{queue}"
+
+    @property
+    def celery_unacked(self) -> str:
+        """Hash of tasks delivered to a worker and not yet acknowledged (kombu's 'unacked')."""
+        return f"{self.celery_prefix()}unacked"

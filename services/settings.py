@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from functools import lru_cache
+from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, RedisDsn
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -62,6 +64,30 @@ class Settings(BaseSettings):
     )
     ingest_batch_size: int = Field(
         default=64, ge=1, le=10_000, description="Documents per Celery task for bulk ingest."
+    )
+    log_format: Literal["json", "text"] = Field(
+        default="json",
+        description="Log lines as JSON objects (with doc_id where there is one) or plain text.",
+    )
+    worker_metrics_port: int | None = Field(
+        default=None,
+        ge=0,
+        le=65535,
+        description="Port of the worker's Prometheus /metrics (summed over its pool processes); "
+        "unset or 0: no metrics server.",
+    )
+    metrics_host: str = Field(
+        default="127.0.0.1",
+        description="Address the worker's metrics server listens on (0.0.0.0 in a container).",
+    )
+    metrics_dir: Path | None = Field(
+        default=None,
+        description="Folder for the worker pool's prometheus_client multiprocess files; default "
+        "a fresh temporary folder, removed at exit.",
+    )
+    data_dir: Path = Field(
+        default=Path(".newswire"),
+        description="Where `newswire up` keeps the embedded Redis data, the roles' logs and the local inbox.",
     )
 
     @property

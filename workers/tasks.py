@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from time import perf_counter
 from typing import Any
 
 import redis
@@ -11,6 +12,7 @@ from celery.exceptions import SoftTimeLimitExceeded
 
 from schemas import RawDocument
 from services.errors import RetryableError
+from services.metrics import worker_metrics
 from workers.app import TASK_NAME
 from workers.pipeline import Outcome, process
 from workers.runtime import get_runtime
@@ -37,12 +39,23 @@ def process_documents(self: Task, documents: list[dict[str, Any]]) -> dict[str, 
     """Process a batch of RawDocuments (as JSON dicts) and publish what they produce."""
     runtime = get_runtime()
     sink = runtime.sink
+    metrics = worker_metrics()
     raws = [RawDocument.model_validate(doc) for doc in documents]
     outcomes: list[tuple[RawDocument, Outcome]] = []
     crashed: list[tuple[RawDocument, Exception]] = []
     for raw in raws:
         try:
-            outcomes.append((raw, process(raw)))
+            outcome = process(raw)
+            metrics.record_outcome(raw.channel, outcome)
+            log.info(
+                "document processed",
+                extra={
+                    "doc_id": raw.id,
+                    "events": len(outcome.events),
+                    "rejections": len(outcome.rejections),
+                },
+            )
+            outcomes.append((raw, outcome))
         except SoftTimeLimitExceeded:
             raise
         except Exception as exc:  # a poison document: isolate it from the rest of the batch
@@ -50,7 +63,10 @@ def process_documents(self: Task, documents: list[dict[str, Any]]) -> dict[str, 
             crashed.append((raw, exc))
 
     events = [event for _, outcome in outcomes for event in outcome.events]
+    started = perf_counter()
     published = sink.publish(events)
+    added = sum(result.added for result in published)
+    metrics.record_publish(perf_counter() - started, added, len(published) - added)
     entry_of = {result.event_id: result.entry_id for result in published}
     statuses: list[tuple[str, dict[str, str]]] = []
     for raw, outcome in outcomes:
@@ -67,12 +83,13 @@ def process_documents(self: Task, documents: list[dict[str, Any]]) -> dict[str, 
     for raw, exc in crashed:
         reason = f"pipeline crashed {attempts} times: {type(exc).__name__}: {exc}"
         sink.reject(raw, stage="task", code="crash", reason=reason[:2000], attempts=attempts)
+        metrics.record_crash()
         statuses.append((raw.id, {"state": "rejected", "reasons": reason[:2000]}))
     sink.record_status(statuses)
     return {
         "documents": len(raws),
         "events": len(events),
-        "added": sum(result.added for result in published),
+        "added": added,
         "rejected": sum(len(outcome.rejections) for _, outcome in outcomes) + len(crashed),
     }
 
