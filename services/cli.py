@@ -196,5 +196,18 @@ def status(as_json: bool, data_dir: Path | None) -> None:
     click.echo(json.dumps(snapshot.as_dict()) if as_json else report(snapshot, settings))
 
 
+@main.command()
+@click.option("--host", help="Address to listen on (default: NEWSWIRE_API_HOST, 127.0.0.1).")
+@click.option("--port", type=click.IntRange(1, 65535), help="Port (default: NEWSWIRE_API_PORT, 8000).")
+def api(host: str | None, port: int | None) -> None:
+    """Serve the webhook API: POST documents and fetch requests, GET status and events (SSE)."""
+    import uvicorn
+
+    from services.api import create_app
+
+    settings = get_settings()
+    uvicorn.run(create_app(settings), host=host or settings.api_host, port=port or settings.api_port)
+
+
 if __name__ == "__main__":  # pragma: no cover
     main(prog_name=Path(sys.argv[0]).name)

@@ -42,8 +42,20 @@ class Keys:
 
     @property
     def fetch_requests(self) -> str:
-        """Stream of URL fetch requests the fetcher consumes with a consumer group."""
+        """Stream of URL fetch requests the fetcher consumes with a consumer group.
+
+        Entry fields (written by the API): `url`, `request_id`, `requested_at` (ISO 8601, UTC) and,
+        when the requester named one, `source_name`.
+        """
         return f"{self.namespace}:fetch:requests"
+
+    def idempotency(self, digest: str) -> str:
+        """The API's record of one webhook-id / Idempotency-Key (a hash of it) and its first answer."""
+        return f"{self.namespace}:idempotency:{digest}"
+
+    def rate_limit(self, client: str, window: int) -> str:
+        """Counter of one API client's requests in one fixed rate-limit window."""
+        return f"{self.namespace}:ratelimit:{client}:{window}"
 
     @property
     def counters(self) -> str:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, RedisDsn
+from pydantic import Field, RedisDsn, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -89,6 +91,46 @@ class Settings(BaseSettings):
         default=Path(".newswire"),
         description="Where `newswire up` keeps the embedded Redis data, the roles' logs and the local inbox.",
     )
+
+    api_host: str = Field(default="127.0.0.1", description="Address `newswire api` listens on.")
+    api_port: int = Field(default=8000, ge=1, le=65535, description="Port `newswire api` listens on.")
+    webhook_secrets: SecretStr = Field(
+        default=SecretStr(""),
+        description="Standard Webhooks signing secrets, comma-separated, each 'whsec_<base64>'; "
+        "a request signed with any of them is accepted (rotation).",
+    )
+    api_tokens: SecretStr = Field(
+        default=SecretStr(""), description="Bearer tokens the API accepts, comma-separated."
+    )
+    api_allow_unauthenticated: bool = Field(
+        default=False,
+        description="Accept API requests without credentials. Local development only.",
+    )
+    api_max_body_bytes: int = Field(
+        default=5 * 1024 * 1024, ge=1024, description="Largest request body the API reads (413 above)."
+    )
+    api_rate_limit: int = Field(
+        default=600, ge=0, description="Requests per client per rate-limit window (0: unlimited)."
+    )
+    api_rate_limit_window_seconds: int = Field(default=60, ge=1, description="Rate-limit window length.")
+    idempotency_ttl_seconds: int = Field(
+        default=24 * 3600,
+        ge=60,
+        description="How long the API remembers a webhook-id / Idempotency-Key and its first answer.",
+    )
+
+    @field_validator("webhook_secrets")
+    @classmethod
+    def _secrets_are_standard_webhooks(cls, value: SecretStr) -> SecretStr:
+        # Fail at startup, not on the first request, when a secret is mistyped.
+        for secret in filter(None, (s.strip() for s in value.get_secret_value().split(","))):
+            try:
+                key = base64.b64decode(secret.removeprefix("whsec_"), validate=True)
+            except binascii.Error:
+                key = b""
+            if not secret.startswith("whsec_") or not key:
+                raise ValueError("each webhook secret must be 'whsec_' followed by base64 (no spaces)")
+        return value
 
     @property
     def events_stream_name(self) -> str:

@@ -6,10 +6,14 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
+import uuid
 from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
+
+import uvicorn
 
 from services.settings import Settings
 
@@ -81,3 +85,55 @@ class WorkerProcess:
         except subprocess.TimeoutExpired:
             os.killpg(self.process.pid, signal.SIGKILL)
             self.process.wait()
+
+
+class ApiServer:
+    """The webhook API (services.api.create_app) served by a real uvicorn on 127.0.0.1, in a thread."""
+
+    def __init__(self, settings: Settings) -> None:
+        from services.embedded import free_port
+
+        self.settings = settings
+        self.port = free_port()
+        self._server: uvicorn.Server | None = None
+        self._thread: threading.Thread | None = None
+
+    @property
+    def url(self) -> str:
+        """Base URL, e.g. http://127.0.0.1:40123."""
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> ApiServer:
+        """Start serving and wait until uvicorn has run the app's startup."""
+        from services.api import create_app
+
+        app = create_app(self.settings)
+        config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="on")
+        server = self._server = uvicorn.Server(config)
+        thread = self._thread = threading.Thread(target=server.run, name=f"api-{self.port}", daemon=True)
+        thread.start()
+        wait_for(lambda: server.started or not thread.is_alive(), timeout=15, what="API server started")
+        if not server.started:
+            raise AssertionError("the API server failed to start (see the log above)")
+        return self
+
+    def stop(self) -> None:
+        """Ask uvicorn to exit (it runs the app's shutdown) and wait for the thread."""
+        if self._server is not None and self._thread is not None:
+            self._server.should_exit = True
+            self._thread.join(15)
+
+
+def signed_headers(
+    secret: str, body: bytes, *, msg_id: str | None = None, timestamp: int | None = None
+) -> dict[str, str]:
+    """Standard Webhooks headers for this body, signed with a whsec_ secret."""
+    from services.api.auth import sign
+
+    msg_id = msg_id or f"msg_{uuid.uuid4().hex}"
+    timestamp = int(time.time()) if timestamp is None else timestamp
+    return {
+        "webhook-id": msg_id,
+        "webhook-timestamp": str(timestamp),
+        "webhook-signature": sign(secret, msg_id, timestamp, body),
+    }

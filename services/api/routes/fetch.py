@@ -1,0 +1,79 @@
+"""POST /v1/fetch: hand URLs to the fetcher over the fetch-requests stream."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from fastapi import APIRouter, Request, Response
+from pydantic import ValidationError
+
+from services.api.deps import BodyDep, PrincipalDep, RateLimitDep, ResourcesDep
+from services.api.errors import InvalidInput
+from services.api.idempotency import Answer
+from services.api.intake import JSON_TYPE, media_type
+from services.api.models import AcceptedFetch, FetchAccepted, FetchRequest, FieldError
+from services.api.routes.common import answer_once, errors
+
+router = APIRouter(prefix="/v1", tags=["fetch"])
+
+_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {JSON_TYPE: {"schema": FetchRequest.model_json_schema()}},
+    }
+}
+
+
+@router.post(
+    "/fetch",
+    status_code=202,
+    response_model=FetchAccepted,
+    responses=errors(400, 401, 409, 413, 415, 422, 429, 503),
+    openapi_extra=_BODY,
+    dependencies=[RateLimitDep],
+    summary="Ask the fetcher to fetch pages",
+)
+async def post_fetch(
+    request: Request, body: BodyDep, caller: PrincipalDep, resources: ResourcesDep
+) -> Response:
+    """Each URL becomes one entry on the fetch-requests stream, which the fetcher consumes."""
+    media_type(request.headers.get("content-type"), (JSON_TYPE,))
+    try:
+        wanted = FetchRequest.model_validate_json(body)
+    except ValidationError as exc:
+        found = [FieldError.from_pydantic({**e, "loc": ("body", *e["loc"])}) for e in exc.errors()]
+        detail = "; ".join(f"{e.location}: {e.message}" for e in found)
+        raise InvalidInput(f'expected {{"urls": ["https://...", ...]}}: {detail}', errors=found) from None
+
+    async def accept() -> Answer:
+        now = datetime.now(UTC).isoformat()
+        requests = [(f"fr_{uuid.uuid4().hex}", str(url)) for url in wanted.urls]
+        async with resources.redis.pipeline(transaction=True) as pipe:
+            for request_id, url in requests:
+                fields: dict[Any, Any] = {
+                    "url": url,
+                    "request_id": request_id,
+                    "requested_at": now,
+                }
+                if wanted.source_name:
+                    fields["source_name"] = wanted.source_name
+                pipe.xadd(
+                    resources.keys.fetch_requests,
+                    fields,
+                    maxlen=resources.settings.stream_maxlen,
+                    approximate=True,
+                )
+            entry_ids = await pipe.execute()
+        resources.metrics.fetch_urls.inc(len(requests))
+        accepted = FetchAccepted(
+            accepted=len(requests),
+            requests=[
+                AcceptedFetch(request_id=rid, url=url, entry_id=eid)
+                for (rid, url), eid in zip(requests, entry_ids, strict=True)
+            ],
+        )
+        return Answer(202, accepted.model_dump_json())
+
+    return await answer_once(request, caller, body, resources, accept)
