@@ -18,7 +18,7 @@ SECRET = "whsec_" + base64.b64encode(b"documents-test-secret-0123456789").decode
 TOKEN = "documents-test-token"
 DUMP = (
     " date 2024-03-12 Almaty opens three new bicycle lanes along Abay Avenue\n\n"
-    "ALMATY. KAZINFORM – The city administration opened three new bicycle lanes along Abay Avenue "
+    "ALMATY. KAZINFORM - The city administration opened three new bicycle lanes along Abay Avenue "
     "on Tuesday, linking the university district with the central park, officials said. The lanes "
     "are separated from car traffic by concrete kerbs and will be cleared of snow in winter.\n"
 )
@@ -155,7 +155,9 @@ def test_bad_bodies_get_a_reason_and_queue_nothing(
 
 def test_a_url_that_is_not_http_is_refused(client: httpx.Client) -> None:
     answer = client.post(
-        "/v1/documents?url=file:///etc/passwd", content=b"text", headers={"Content-Type": "text/plain", **_bearer()}
+        "/v1/documents?url=file:///etc/passwd",
+        content=b"text",
+        headers={"Content-Type": "text/plain", **_bearer()},
     )
     assert answer.status_code == 422
     assert "http(s)" in answer.json()["detail"]
@@ -187,6 +189,7 @@ def test_cli_api_command_serves_the_app(api_settings: Settings) -> None:
         stderr=subprocess.DEVNULL,
     )
     try:
+
         def healthy() -> bool:
             try:
                 return httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).json() == {"status": "ok"}
