@@ -209,5 +209,22 @@ def api(host: str | None, port: int | None) -> None:
     uvicorn.run(create_app(settings), host=host or settings.api_host, port=port or settings.api_port)
 
 
+@main.command()
+@click.option("--once", is_flag=True, help="Poll every source one time, then exit (no fetch requests).")
+@click.option("--loglevel", default="INFO", show_default=True)
+def fetcher(once: bool, loglevel: str) -> None:
+    """Poll the feeds, pages and inboxes of NEWSWIRE_SOURCES and serve fetch requests, politely and safely."""
+    import asyncio
+
+    from services.fetcher import run_fetcher
+    from services.logging import configure_logging
+
+    settings = get_settings()
+    configure_logging(settings.log_format, loglevel, role="fetcher")
+    if settings.sources is None:
+        click.echo("NEWSWIRE_SOURCES is not set: serving fetch requests only", err=True)
+    asyncio.run(run_fetcher(settings, once=once))
+
+
 if __name__ == "__main__":  # pragma: no cover
     main(prog_name=Path(sys.argv[0]).name)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 
 from services.settings import Settings
@@ -49,6 +50,14 @@ class Keys:
         """
         return f"{self.namespace}:fetch:requests"
 
+    def fetch_seen(self, url: str) -> str:
+        """Marker of a feed entry URL already fetched (expires after NEWSWIRE_FETCH_SEEN_TTL_SECONDS)."""
+        return f"{self.namespace}:fetch:seen:{_digest(url)}"
+
+    def fetch_validators(self, url: str) -> str:
+        """Hash of a URL's `etag` and `last_modified`, sent back as If-None-Match / If-Modified-Since."""
+        return f"{self.namespace}:fetch:validators:{_digest(url)}"
+
     def idempotency(self, digest: str) -> str:
         """The API's record of one webhook-id / Idempotency-Key (a hash of it) and its first answer."""
         return f"{self.namespace}:idempotency:{digest}"
@@ -79,3 +88,8 @@ class Keys:
     def celery_unacked(self) -> str:
         """Hash of tasks delivered to a worker and not yet acknowledged (kombu's 'unacked')."""
         return f"{self.celery_prefix()}unacked"
+
+
+def _digest(text: str) -> str:
+    # URLs can be long and hold any byte: key on a digest of them.
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:32]

@@ -67,6 +67,58 @@ class Settings(BaseSettings):
     ingest_batch_size: int = Field(
         default=64, ge=1, le=10_000, description="Documents per Celery task for bulk ingest."
     )
+
+    # The fetcher (services/fetcher).
+    sources: Path | None = Field(
+        default=None, description="TOML file of feeds, pages and inbox folders; reloaded when it changes."
+    )
+    fetch_allow: str = Field(
+        default="",
+        description="Comma-separated host names and CIDRs the fetcher may reach although they are not "
+        "public (e.g. '127.0.0.1,10.0.0.0/8,intranet.local'). Empty: only global addresses.",
+    )
+    fetch_user_agent: str = Field(
+        default="newswire-fetcher/0.1 (news ingestion; honours robots.txt)",
+        description="User-Agent of every fetch; its first word is the robots.txt agent name.",
+    )
+    fetch_max_bytes: int = Field(
+        default=10 * 1024 * 1024, ge=1024, description="Largest body read, after decompression."
+    )
+    fetch_deadline_seconds: float = Field(
+        default=30.0, gt=0, description="Overall deadline of one fetch, redirects and body included."
+    )
+    fetch_connect_timeout_seconds: float = Field(default=10.0, gt=0, description="TCP/TLS connect timeout.")
+    fetch_max_redirects: int = Field(default=5, ge=0, le=20, description="Redirects followed, each re-checked.")
+    fetch_retries: int = Field(
+        default=3, ge=0, description="Retries of a fetch after a timeout, 429 or 5xx, with backoff."
+    )
+    fetch_backoff_seconds: float = Field(default=1.0, gt=0, description="First backoff; doubles per retry.")
+    fetch_max_wait_seconds: float = Field(
+        default=300.0, gt=0, description="Longest Retry-After or backoff waited in place; longer gives up."
+    )
+    fetch_concurrency: int = Field(default=16, ge=1, description="Fetches in flight at once.")
+    fetch_host_concurrency: int = Field(default=2, ge=1, description="Fetches in flight per host.")
+    fetch_host_interval_seconds: float = Field(
+        default=1.0, ge=0, description="Minimum seconds between two requests to one host."
+    )
+    fetch_respect_robots: bool = Field(default=True, description="Honour robots.txt.")
+    fetch_robots_ttl_seconds: float = Field(default=3600.0, ge=0, description="How long robots.txt is cached.")
+    fetch_seen_ttl_seconds: int = Field(
+        default=30 * 24 * 3600, ge=60, description="How long a fetched feed entry URL is remembered."
+    )
+    fetch_default_interval_seconds: float = Field(
+        default=900.0, ge=1, description="Poll interval of a source that sets none (inboxes: 5 s)."
+    )
+    fetch_group: str = Field(default="fetchers", description="Consumer group reading fetch requests.")
+    fetch_claim_idle_seconds: float = Field(
+        default=60.0, gt=0, description="A fetch request unacked this long is taken over by another fetcher."
+    )
+    fetch_metrics_port: int | None = Field(
+        default=None, ge=0, le=65535, description="Port of the fetcher's Prometheus /metrics; unset: none."
+    )
+    inbox_max_bytes: int = Field(
+        default=256 * 1024 * 1024, ge=1, description="Largest inbox file ingested; larger go to failed/."
+    )
     log_format: Literal["json", "text"] = Field(
         default="json",
         description="Log lines as JSON objects (with doc_id where there is one) or plain text.",
