@@ -33,6 +33,10 @@ class Keys:
         """Marker holding the dead-letter entry id of one rejection (sink idempotency)."""
         return f"{self.namespace}:deadlettered:{doc_id}:{stage}:{'' if index is None else index}"
 
+    def task_deliveries(self, task_id: str, retries: int) -> str:
+        """Counter of how often one task message (id, retry number) started running."""
+        return f"{self.namespace}:deliveries:{task_id}:{retries}"
+
     def status(self, doc_id: str) -> str:
         """Hash with a document's processing status (queued, published, rejected)."""
         return f"{self.namespace}:status:{doc_id}"

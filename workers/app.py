@@ -22,6 +22,9 @@ def create_app(settings: Settings) -> Celery:
         task_acks_late=True,
         # A worker process dying mid-task (kill -9, OOM) requeues its message instead of acking it.
         task_reject_on_worker_lost=True,
+        # A task killed by the hard time limit is requeued too (Celery acks it by default, which
+        # loses its batch); the task then isolates the document that hung (workers/tasks.py).
+        task_acks_on_timeout=False,
         # Prefetch 1: a worker holds at most one unacked message per process, so a crash strands
         # little and a slow batch does not hoard work another process could take.
         worker_prefetch_multiplier=1,

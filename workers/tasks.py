@@ -15,7 +15,7 @@ from services.errors import RetryableError
 from services.metrics import worker_metrics
 from workers.app import TASK_NAME
 from workers.pipeline import Outcome, process
-from workers.runtime import get_runtime
+from workers.runtime import Runtime, get_runtime
 
 log = logging.getLogger(__name__)
 
@@ -41,9 +41,11 @@ def process_documents(self: Task, documents: list[dict[str, Any]]) -> dict[str, 
     sink = runtime.sink
     metrics = worker_metrics()
     raws = [RawDocument.model_validate(doc) for doc in documents]
+    if _handled_after_worker_loss(self, runtime, raws):
+        return {"documents": len(raws), "events": 0, "added": 0, "rejected": 0}
     outcomes: list[tuple[RawDocument, Outcome]] = []
     crashed: list[tuple[RawDocument, Exception]] = []
-    for raw in raws:
+    for position, raw in enumerate(raws):
         try:
             outcome = process(raw)
             metrics.record_outcome(raw.channel, outcome)
@@ -56,8 +58,14 @@ def process_documents(self: Task, documents: list[dict[str, Any]]) -> dict[str, 
                 },
             )
             outcomes.append((raw, outcome))
-        except SoftTimeLimitExceeded:
-            raise
+        except SoftTimeLimitExceeded as exc:
+            # This document used up the batch's time: it counts as a crash (retried, then
+            # dead-lettered) and the documents after it go back to the queue as a new task;
+            # re-raising would fail the task, and a failed task is acked: the batch lost.
+            log.exception("pipeline crashed on %s (time limit)", raw.id, extra={"doc_id": raw.id})
+            crashed.append((raw, exc))
+            _resubmit(self, runtime, raws[position + 1 :])
+            break
         except Exception as exc:  # a poison document: isolate it from the rest of the batch
             log.exception("pipeline crashed on %s", raw.id, extra={"doc_id": raw.id})
             crashed.append((raw, exc))
@@ -92,6 +100,43 @@ def process_documents(self: Task, documents: list[dict[str, Any]]) -> dict[str, 
         "added": added,
         "rejected": sum(len(outcome.rejections) for _, outcome in outcomes) + len(crashed),
     }
+
+
+def _handled_after_worker_loss(task: Task, runtime: Runtime, raws: list[RawDocument]) -> bool:
+    """Deal with a message that started before and never finished: its process died (kill -9,
+    OOM, segfault, hard time limit) and the broker gave it back. True if nothing is left to run.
+
+    Redelivered as is, a document that kills its process would kill every worker forever and
+    hold back its whole batch. So a batch is split into one task per document, and a single
+    document whose process died more than task_max_retries times is dead-lettered.
+    """
+    key = runtime.keys.task_deliveries(task.request.id, task.request.retries)
+    pipe = runtime.redis.pipeline(transaction=False)
+    pipe.incr(key)
+    pipe.expire(key, runtime.settings.status_ttl_seconds)
+    deliveries = int(pipe.execute()[0])
+    if deliveries == 1:
+        return False
+    if len(raws) > 1:
+        log.warning("batch redelivered after its worker died: splitting %d documents", len(raws))
+        for raw in raws:
+            _resubmit(task, runtime, [raw])
+        return True
+    if deliveries <= runtime.settings.task_max_retries + 1:
+        return False
+    raw = raws[0]
+    reason = f"the worker process died {deliveries - 1} times while processing this document"
+    runtime.sink.reject(raw, stage="task", code="worker_lost", reason=reason, attempts=deliveries - 1)
+    runtime.sink.record_status([(raw.id, {"state": "rejected", "reasons": reason})])
+    log.error("dead-lettered %s: %s", raw.id, reason, extra={"doc_id": raw.id})
+    return True
+
+
+def _resubmit(task: Task, runtime: Runtime, raws: list[RawDocument]) -> None:
+    # A fresh task (new id, no retries used): these documents have not failed themselves.
+    if raws:
+        payload = [raw.model_dump(mode="json") for raw in raws]
+        task.app.send_task(TASK_NAME, args=[payload], queue=runtime.settings.queue)
 
 
 def _status(outcome: Outcome, entry_of: dict[str, str]) -> dict[str, str]:
