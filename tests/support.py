@@ -108,7 +108,9 @@ class ApiServer:
         from services.api import create_app
 
         app = create_app(self.settings)
-        config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="on")
+        config = uvicorn.Config(
+            app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="on", timeout_graceful_shutdown=5
+        )
         server = self._server = uvicorn.Server(config)
         thread = self._thread = threading.Thread(target=server.run, name=f"api-{self.port}", daemon=True)
         thread.start()
