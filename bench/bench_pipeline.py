@@ -24,7 +24,7 @@ if __package__ in (None, ""):  # run as a script: make the repository importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench import corpus
-from bench.common import Worker, bench_settings, client, private_redis, ratio, report, wait_until
+from bench.common import Worker, bench_settings, client, private_redis, ratio, report
 from bench.noop import NOOP_COUNTER, NOOP_TASK
 from schemas import RawDocument
 from services.keys import Keys
@@ -69,17 +69,17 @@ def celery_run(
         return int(r.xlen(keys.events))
 
     try:
-        with Worker(settings, work / f"{label}-c{workers}-b{batch}.log", concurrency=workers, noop=noop):
+        with Worker(settings, work / f"{label}-c{workers}-b{batch}.log", concurrency=workers, noop=noop) as worker:
             # Warm-up: every pool process builds its runtime and loads its models before the clock starts.
             for raw in warm:
                 enqueuer.submit([raw])
-            wait_until(lambda: done() >= len(warm), timeout=60, what=f"{label} warm-up")
+            worker.wait(lambda: done() >= len(warm), timeout=60, what=f"{label} warm-up")
             base = done()
             started = time.perf_counter()
             for _ in enqueuer.submit_many(docs, batch):
                 pass
             enqueued = time.perf_counter() - started
-            wait_until(
+            worker.wait(
                 lambda: done() >= base + len(docs), timeout=300, what=f"{label}: {len(docs)} documents"
             )
             elapsed = time.perf_counter() - started

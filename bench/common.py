@@ -115,6 +115,18 @@ class Worker:
             raise RuntimeError(f"worker exited: {self.log_path.read_text(errors='replace')[-3000:]}")
         return b" ready." in self.log_path.read_bytes()
 
+    def log_tail(self, chars: int = 3000) -> str:
+        """The end of the worker's log, for error messages."""
+        return self.log_path.read_text(errors="replace")[-chars:] if self.log_path.exists() else ""
+
+    def wait(self, check: Callable[[], Any], *, timeout: float, what: str) -> None:
+        """wait_until, failing with the worker's log tail when the worker died or never got there."""
+        try:
+            wait_until(check, timeout=timeout, what=what)
+        except TimeoutError as exc:
+            state = "exited" if self.process and self.process.poll() is not None else "running"
+            raise RuntimeError(f"{exc} (worker {state}; log tail:)\n{self.log_tail()}") from None
+
     def pids(self) -> list[int]:
         """The worker's main process and its pool children."""
         import psutil
