@@ -45,6 +45,32 @@ class Keys:
         """An extra (routed) event stream, e.g. stream('lang:ru') -> '<events>:lang:ru'."""
         return f"{self.events}:{suffix}"
 
+    def duplicate_annotation(self, event_id: str) -> str:
+        """'<duplicate_of>|<story_id>' an event got from the duplicate index (redeliveries reuse it)."""
+        return f"{self.namespace}:dup:event:{event_id}"
+
+    def duplicate_hash(self, content_hash: str) -> str:
+        """Id of the first event whose body had this content_hash (exact duplicates)."""
+        return f"{self.namespace}:dup:hash:{content_hash}"
+
+    @property
+    def duplicate_signatures(self) -> str:
+        """Hash event id -> '<root>|<story>|<MinHash signature>' of recent events."""
+        return f"{self.namespace}:dup:signatures"
+
+    @property
+    def duplicate_seen(self) -> str:
+        """Sorted set of indexed event ids scored by time (prunes the signatures hash)."""
+        return f"{self.namespace}:dup:seen"
+
+    def duplicate_band(self, band: str) -> str:
+        """Sorted set of event ids sharing one MinHash LSH band, scored by time."""
+        return f"{self.namespace}:dup:band:{band}"
+
+    def story(self, digest: str) -> str:
+        """Story id held by one story key (a key person, place and topic), for the story window."""
+        return f"{self.namespace}:story:{digest}"
+
     @property
     def fetch_requests(self) -> str:
         """Stream of URL fetch requests the fetcher consumes with a consumer group.

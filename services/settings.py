@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -66,6 +67,29 @@ class Settings(BaseSettings):
     )
     ingest_batch_size: int = Field(
         default=64, ge=1, le=10_000, description="Documents per Celery task for bulk ingest."
+    )
+
+    # Enrichment: duplicates, stories and routing (services/sink/duplicates.py, workers/enrich/routing.py).
+    duplicate_ttl_seconds: int = Field(
+        default=3 * 24 * 3600,
+        ge=60,
+        description="How long a published article is remembered for duplicate detection.",
+    )
+    duplicate_threshold: float = Field(
+        default=0.5,
+        gt=0,
+        le=1,
+        description="Estimated Jaccard similarity (of word 4-grams) from which an article is a "
+        "near-duplicate of an earlier one.",
+    )
+    story_window_seconds: int = Field(
+        default=2 * 24 * 3600, ge=60, description="How long a story id keeps gathering new articles."
+    )
+    routes: dict[str, str] = Field(
+        default_factory=dict,
+        description="Extra streams: JSON object suffix -> rule, e.g. "
+        '{"lang:ru": "language=ru", "kz-politics": "country=KZ,topic=politics", "originals": '
+        '"duplicate=false"}; the main stream always gets every event.',
     )
 
     # The fetcher (services/fetcher).
@@ -182,6 +206,19 @@ class Settings(BaseSettings):
                 key = b""
             if not secret.startswith("whsec_") or not key:
                 raise ValueError("each webhook secret must be 'whsec_' followed by base64 (no spaces)")
+        return value
+
+    @field_validator("routes")
+    @classmethod
+    def _routes_parse(cls, value: dict[str, str]) -> dict[str, str]:
+        # Fail at startup: a rule that cannot be read would otherwise fail every task.
+        condition = r"\s*(?:(?:language|country|topic)\s*=\s*[^,=]+|duplicate\s*=\s*(?:true|false)\s*)"
+        for stream, rule in value.items():
+            if not re.fullmatch(rf"{condition}(,{condition})*\s*", rule) or not re.fullmatch(r"[\w:.-]+", stream):
+                raise ValueError(
+                    f"route {stream!r}: {rule!r} is not 'field=value[|value][,field=value...]' with field "
+                    "one of language, country, topic, duplicate (stream suffix: letters, digits, : . - _)"
+                )
         return value
 
     @property

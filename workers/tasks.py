@@ -13,6 +13,7 @@ from celery.exceptions import SoftTimeLimitExceeded
 from schemas import RawDocument
 from services.errors import RetryableError
 from services.metrics import worker_metrics
+from services.sink.duplicates import annotate_and_route
 from workers.app import TASK_NAME
 from workers.pipeline import Outcome, process
 from workers.runtime import Runtime, get_runtime
@@ -72,7 +73,9 @@ def process_documents(self: Task, documents: list[dict[str, Any]]) -> dict[str, 
 
     events = [event for _, outcome in outcomes for event in outcome.events]
     started = perf_counter()
-    published = sink.publish(events)
+    # Flag duplicates and route against what is already published; the index is idempotent.
+    events, routes = annotate_and_route(runtime.redis, runtime.keys, runtime.settings, events)
+    published = sink.publish(events, extra_streams=routes)
     added = sum(result.added for result in published)
     metrics.record_publish(perf_counter() - started, added, len(published) - added)
     entry_of = {result.event_id: result.entry_id for result in published}

@@ -4,16 +4,28 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from schemas import NewsEvent, ParsedArticle, Provenance, RawDocument, Source
-from workers.enrich import basics, language
+from schemas import NewsEvent, Organization, ParsedArticle, Person, Provenance, RawDocument, Source
+from workers.enrich import basics, entities, gazetteer, keywords, language, places, quotes, tone, topics
 
-PIPELINE_VERSION = "0.1.0"
+PIPELINE_VERSION = "0.2.0"
 
 
 def enrich(article: ParsedArticle, raw: RawDocument, *, now: datetime | None = None) -> NewsEvent:
     """Build the NewsEvent for one validated article."""
     body_hash = basics.content_hash(article.body)
     lang, confidence = language.detect(f"{article.headline or ''}\n{article.body}")
+    lang = article.language_hint or lang
+    gaz = gazetteer.load()
+    # The headline is read with the body (names often appear there in full), quotes only in the body.
+    head = f"{article.headline}\n" if article.headline else ""
+    text = head + article.body
+    found = entities.recognise(text, lang, gaz, places.PlaceFinder(gaz))
+    shift = len(head)
+    body_found = entities.Found(
+        [entities.Person(p.name, p.surname_key, p.role, [(s - shift, e - shift) for s, e in p.mentions]) for p in found.persons],
+        [entities.Org(o.name, o.acronym, [(s - shift, e - shift) for s, e in o.mentions]) for o in found.orgs],
+        [],
+    )
     return NewsEvent(
         id=basics.event_id(article, body_hash),
         url=article.url,
@@ -21,11 +33,18 @@ def enrich(article: ParsedArticle, raw: RawDocument, *, now: datetime | None = N
         headline=article.headline,
         published_at=article.published_at,
         dateline=article.dateline,
-        language=article.language_hint or lang,
+        language=lang,
         language_confidence=None if article.language_hint else confidence,
         body=article.body,
         lede=basics.lede(article.body),
         word_count=basics.word_count(article.body),
+        persons=[Person(name=p.name, role=p.role, mentions=len(p.mentions)) for p in found.persons],
+        organizations=[Organization(name=o.name, acronym=o.acronym, mentions=len(o.mentions)) for o in found.orgs],
+        places=places.to_places(found.places, text, article.dateline.place if article.dateline else None, gaz),
+        quotes=quotes.extract(article.body, body_found),
+        keywords=keywords.extract(article.body, article.headline),
+        topics=topics.classify(article.body, article.headline),
+        tone=tone.score(text, lang),
         content_hash=body_hash,
         provenance=Provenance(
             doc_id=raw.id,

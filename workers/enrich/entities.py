@@ -1,0 +1,662 @@
+"""People and organisations: rule-based recognition over capitalised runs, mentions merged.
+
+A run is a stretch of capitalised words (joined by `of`, `for`, `and` inside organisation names
+and roles). Each run is cut into a role (`Foreign Minister`), an organisation (head word such as
+`Ministry`, `Bank`, `министерство`, `министрлігі`), places and a name. A name is kept as a person
+when the text backs it: a role, a reporting verb, a known first name, a surname shape, or a later
+mention by surname alone. Mentions are merged by surname and reported once, in full.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from workers.enrich import lexicon, morph
+from workers.enrich.gazetteer import Entry, Gazetteer
+from workers.enrich.text import Token, fold, is_cyrillic, sentence_starts, tokens
+
+_CONNECTORS = {" of ", " for ", " and ", " on ", " in ", " of the ", " & ", " de ", " al-"}
+_PORTFOLIO = frozenset(
+    """foreign affairs energy trade integration justice health education science higher culture
+    sport sports defence defense interior internal finance national economy economic agriculture
+    industry infrastructure development digital information social protection labour labor
+    population ecology natural resources emergency situations transport tourism the and
+    communications innovation innovations aerospace water irrigation security planning budget
+    investment investments strategic affairs""".split()
+)
+_SURNAME_SHAPE = re.compile(
+    r"(ov|ev|yev|iyev|ova|eva|yeva|in|ina|uly|kyzy|ұлы|қызы|enko|sky|ski|skiy|skaya|vich|ovich|"
+    r"ов|ев|ёв|ова|ева|ин|ина|ын|улы|кызы|енко|ский|ская|вич)$",
+    re.IGNORECASE,
+)
+_ACRONYM = re.compile(r"^[A-ZА-ЯЁӘҒҚҢӨҰҮҺІ][A-ZА-ЯЁӘҒҚҢӨҰҮҺІ0-9&]{1,7}$")
+_POSSESSIVE = re.compile(r"['’]s?$")
+_QUOTED_NAME = re.compile(r"(?P<kind>\b[\w-]+)\s+[«\"“](?P<name>[^»\"”\n]{2,40})[»\"”]")
+_ORG_KINDS = frozenset(
+    """ао тоо ooo ооо пао зао ао нк нак рго оо компания компании корпорация холдинг банк
+    фонд партия партии jsc llp company corporation party airline airlines холдинга
+    компаниясы корпорациясы партиясы фонды""".split()
+)
+
+# Bodies named by one word or an acronym, which no head word gives away. value: expansion.
+KNOWN_ORGS: dict[str, str | None] = {
+    "UN": "United Nations", "United Nations": None, "EU": "European Union", "NATO": None,
+    "OPEC": None, "OPEC+": None, "IMF": "International Monetary Fund", "WHO": "World Health Organization",
+    "CSTO": "Collective Security Treaty Organization", "SCO": "Shanghai Cooperation Organisation",
+    "CIS": "Commonwealth of Independent States", "EAEU": "Eurasian Economic Union",
+    "OSCE": "Organization for Security and Co-operation in Europe", "UNESCO": None, "UNICEF": None,
+    "WTO": "World Trade Organization", "ADB": "Asian Development Bank", "AIIB": None,
+    "EBRD": "European Bank for Reconstruction and Development", "CICA": None, "OTS": "Organization of Turkic States",
+    "BRICS": None, "ASEAN": None, "Kazinform": None, "TASS": None, "Reuters": None, "Trend": None,
+    "Interfax": None, "Xinhua": None, "Kazatomprom": None, "KazMunayGas": None, "Samruk-Kazyna": None,
+    "Air Astana": None, "Kaspi": None, "Halyk Bank": None, "Gazprom": None, "Rosatom": None,
+    "Tengizchevroil": None, "Chevron": None, "Kremlin": None, "Akorda": None, "Amanat": None,
+    "Google": None, "Apple": None, "Microsoft": None, "Tesla": None, "Boeing": None, "Airbus": None,
+    "World Bank": None, "Kazakhstan Temir Zholy": None, "KTZ": "Kazakhstan Temir Zholy",
+    "ООН": "Организация Объединенных Наций", "ЕС": "Европейский союз", "НАТО": None, "ОПЕК": None,
+    "МВФ": "Международный валютный фонд", "ВОЗ": "Всемирная организация здравоохранения",
+    "ОДКБ": "Организация Договора о коллективной безопасности", "ШОС": "Шанхайская организация сотрудничества",
+    "СНГ": "Содружество Независимых Государств", "ЕАЭС": "Евразийский экономический союз",
+    "ОБСЕ": None, "ЮНЕСКО": None, "ВТО": None, "ЕАБР": "Евразийский банк развития",
+    "МИД": "Министерство иностранных дел", "ТАСС": None, "Казинформ": None, "Казатомпром": None,
+    "Газпром": None, "Росатом": None, "Самрук-Казына": None, "Кремль": None, "Акорда": None,
+    "Ақорда": None, "БҰҰ": "Біріккен Ұлттар Ұйымы", "ЕО": "Еуропалық одақ", "ҰҚШҰ": None,
+    "Сбербанк": None, "Роскосмос": None, "Аманат": None, "Минэнерго": None, "Минфин": None,
+    "Нацбанк": None, "Kaspi.kz": None,
+}
+_KNOWN_FOLDED = {fold(k): k for k in KNOWN_ORGS}
+_KNOWN_MAX_WORDS = max(k.count(" ") + 1 for k in KNOWN_ORGS)
+
+
+@dataclass
+class PersonMention:
+    """One mention of a person: where it is and how it was written."""
+
+    start: int
+    end: int
+    words: list[str]
+    role: str | None = None
+    evidence: int = 0
+
+
+@dataclass
+class Person:
+    """A person with their mentions merged."""
+
+    name: str
+    surname_key: str
+    role: str | None
+    mentions: list[tuple[int, int]] = field(default_factory=list)
+
+
+@dataclass
+class Org:
+    """An organisation with its mentions."""
+
+    name: str
+    acronym: str | None
+    mentions: list[tuple[int, int]] = field(default_factory=list)
+
+
+@dataclass
+class Found:
+    """What the recogniser found in one text."""
+
+    persons: list[Person]
+    orgs: list[Org]
+    places: list[tuple[int, int, Entry]]
+
+    def person_at(self, start: int, end: int) -> Person | None:
+        """The person mentioned inside [start, end), if any (the first one)."""
+        best: tuple[int, Person] | None = None
+        for person in self.persons:
+            for s, _e in person.mentions:
+                if start <= s < end and (best is None or s < best[0]):
+                    best = (s, person)
+        return best[1] if best else None
+
+    def org_at(self, start: int, end: int) -> Org | None:
+        """The organisation mentioned inside [start, end), if any (the first one)."""
+        best: tuple[int, Org] | None = None
+        for org in self.orgs:
+            for s, _e in org.mentions:
+                if start <= s < end and (best is None or s < best[0]):
+                    best = (s, org)
+        return best[1] if best else None
+
+    def last_person_before(self, offset: int) -> Person | None:
+        """The person most recently mentioned before the offset."""
+        best: tuple[int, Person] | None = None
+        for person in self.persons:
+            for s, _e in person.mentions:
+                if s < offset and (best is None or s > best[0]):
+                    best = (s, person)
+        return best[1] if best else None
+
+
+def _bare(word: str) -> str:
+    return _POSSESSIVE.sub("", word)
+
+
+def _runs(text: str, toks: list[Token]) -> list[list[Token]]:
+    """Capitalised runs; connectors join a run to the next when the run names a body or role."""
+    runs: list[list[Token]] = []
+    current: list[Token] = []
+    for tok in toks:
+        if tok.capitalised or (tok.text[:1].isdigit() and current and current[-1].text in ("G",)):
+            if current and text[current[-1].end : tok.start] not in (" ", "\u00a0"):
+                runs.append(current)
+                current = []
+            current.append(tok)
+        elif current:
+            runs.append(current)
+            current = []
+    if current:
+        runs.append(current)
+    merged: list[list[Token]] = []
+    for run in runs:
+        if merged:
+            prev = merged[-1]
+            gap = text[prev[-1].end : run[0].start]
+            heads = {fold(t.text) for t in prev}
+            if gap in _CONNECTORS and (heads & lexicon.ORG_HEADS or heads & lexicon.ROLE_HEADS):
+                connector = [Token(w, prev[-1].end + 1, prev[-1].end + 1 + len(w)) for w in gap.split()]
+                merged[-1] = [*prev, *connector, *run]
+                continue
+        merged.append(run)
+    return merged
+
+
+class _Recogniser:
+    """One pass over one text."""
+
+    def __init__(self, text: str, language: str | None, gaz: Gazetteer, place_at: PlaceLookup) -> None:
+        self.text = text
+        self.language = language
+        self.gaz = gaz
+        self.place_at = place_at
+        self.toks = tokens(text)
+        self.starts = sentence_starts(text)
+        self.person_mentions: list[PersonMention] = []
+        self.org_mentions: list[tuple[int, int, str, str | None]] = []
+        self.places: list[tuple[int, int, Entry]] = []
+        self.taken: list[tuple[int, int]] = []
+        self.lower_words = {fold(t.text) for t in self.toks if not t.capitalised}
+
+    # -- helpers -----------------------------------------------------------------------------
+    def _free(self, start: int, end: int) -> bool:
+        return all(end <= s or start >= e for s, e in self.taken)
+
+    def _role_before(self, start: int) -> str | None:
+        """A role written just before a name: 'Kremlin spokesman', 'министр иностранных дел РК'."""
+        line_start = self.text.rfind("\n", 0, start) + 1
+        window = self.text[max(line_start, start - 80) : start]
+        if window and not window.endswith(" "):
+            return None
+        words = tokens(window)
+        k = len(words) - 1
+        while k >= 0 and len(words) - k <= 6:
+            word = fold(words[k].text)
+            gap = window[words[k].end : words[k + 1].start if k + 1 < len(words) else len(window)]
+            if gap.strip(" -–—"):
+                return None  # punctuation between the role and the name: not this name's role
+            if word in lexicon.ROLE_HEADS:
+                begin = k
+                while begin > 0 and window[words[begin - 1].end : words[begin].start] == " " and (
+                    fold(words[begin - 1].text) in lexicon.ROLE_MODIFIERS
+                    or (words[begin - 1].capitalised and fold(words[begin - 1].text) not in lexicon.STOP_CAPITALS)
+                ):
+                    begin -= 1
+                return window[words[begin].start :].strip(" ,")
+            if not (
+                word in lexicon.ROLE_MODIFIERS
+                or word in _PORTFOLIO
+                or word in ("of", "for")
+                or words[k].capitalised
+                or (is_cyrillic(word) and morph.is_genitive_phrase_word(words[k].text))
+            ):
+                return None
+            k -= 1
+        return None
+
+    def _role_after(self, end: int) -> str | None:
+        """An appositive role: 'Murat Nurtleu, Minister of Foreign Affairs, said'."""
+        m = re.match(r",\s+(?:the\s+|a\s+)?([^,.;:()«»\"“”\n]{3,90})[,.]", self.text[end : end + 100])
+        if not m:
+            return None
+        phrase = m.group(1).strip()
+        words = phrase.split()
+        if not words or len(words) > 10:
+            return None
+        lead = {fold(w) for w in words[:3]}
+        return phrase if lead & lexicon.ROLE_HEADS else None
+
+    def _speech_near(self, start: int, end: int) -> bool:
+        around = fold(self.text[max(0, start - 25) : start] + " " + self.text[end : end + 30])
+        return any(word in lexicon.SPEECH_VERBS for word in re.findall(r"\w+", around))
+
+    # -- passes ------------------------------------------------------------------------------
+    def run(self) -> None:
+        self._quoted_orgs()
+        for run in _runs(self.text, self.toks):
+            self._classify(run)
+        self._kazakh_orgs()
+        self._russian_lowercase_orgs()
+        self._lone_places()
+
+    def _quoted_orgs(self) -> None:
+        for m in _QUOTED_NAME.finditer(self.text):
+            if fold(m.group("kind")) in _ORG_KINDS and len(m.group("name").split()) <= 4:
+                self.org_mentions.append((m.start("name"), m.end("name"), m.group("name").strip(), None))
+                self.taken.append((m.start("name"), m.end("name")))
+
+    def _classify(self, run: list[Token]) -> None:
+        i = 0
+        while i < len(run) and (
+            fold(run[i].text) in lexicon.STOP_CAPITALS and fold(run[i].text) not in lexicon.ROLE_HEADS
+        ):
+            i += 1
+        role_words: list[Token] = []
+        while i < len(run):
+            tok = run[i]
+            if not self._free(tok.start, tok.end):
+                i += 1
+                continue
+            known = self._known_org(run, i)
+            if known:
+                self._add_org(run[i : i + known])
+                i += known
+                continue
+            head = self._org_head(run, i)
+            if head is not None:
+                end = self._org_end(run, head)
+                self._add_org(run[i:end])
+                i = end
+                role_words = []
+                continue
+            word = fold(tok.text)
+            if word in lexicon.ROLE_HEADS or (word in lexicon.ROLE_MODIFIERS and self._role_follows(run, i)):
+                role_words.append(tok)
+                i += 1
+                i = self._role_complement(run, i, role_words)
+                continue
+            place_len = self._place_len(run, i)
+            if place_len and not self._name_follows_place(run, i, place_len, role_words):
+                if role_words:
+                    role_words.extend(run[i : i + place_len])
+                i += place_len
+                continue
+            name_end = self._name_end(run, i)
+            self._add_person(run[i:name_end], role_words)
+            role_words = []
+            i = name_end
+
+    def _role_follows(self, run: list[Token], i: int) -> bool:
+        for tok in run[i + 1 : i + 4]:
+            word = fold(tok.text)
+            if word in lexicon.ROLE_HEADS:
+                return True
+            if word not in lexicon.ROLE_MODIFIERS:
+                return False
+        return False
+
+    def _role_complement(self, run: list[Token], i: int, role_words: list[Token]) -> int:
+        """Extend a role over 'of Foreign Affairs of Kazakhstan' and more role words."""
+        while i < len(run):
+            word = fold(run[i].text)
+            if word in lexicon.ROLE_HEADS or word in lexicon.ROLE_MODIFIERS:
+                role_words.append(run[i])
+                i += 1
+                continue
+            if word in ("of", "for", "the", "and") and i + 1 < len(run):
+                j = i + 1
+                while j < len(run) and (fold(run[j].text) in _PORTFOLIO or self._place_len(run, j)):
+                    j += max(1, self._place_len(run, j) if fold(run[j].text) not in _PORTFOLIO else 1)
+                if j > i + 1:
+                    role_words.extend(run[i:j])
+                    i = j
+                    continue
+            if is_cyrillic(run[i].text) and self._place_len(run, i):
+                n = self._place_len(run, i)
+                role_words.extend(run[i : i + n])
+                i += n
+                continue
+            break
+        return i
+
+    def _known_org(self, run: list[Token], i: int) -> int:
+        for n in range(min(_KNOWN_MAX_WORDS, len(run) - i), 0, -1):
+            name = " ".join(_bare(t.text) for t in run[i : i + n])
+            if fold(name) in _KNOWN_FOLDED:
+                return n
+        return 0
+
+    def _org_head(self, run: list[Token], i: int) -> int | None:
+        """Index of the organisation head word the name starting at i ends (or starts) with."""
+        for j in range(i, min(len(run), i + 6)):
+            word = fold(_bare(run[j].text))
+            if word in lexicon.ORG_HEADS:
+                if any(fold(t.text) in lexicon.ROLE_HEADS for t in run[i:j]):
+                    return None
+                return j
+            if j > i and not run[j].capitalised and word not in ("of", "for", "and", "the", "on", "in"):
+                return None
+        return None
+
+    def _org_end(self, run: list[Token], head: int) -> int:
+        end = head + 1
+        cyrillic = is_cyrillic(run[head].text)
+        while end < len(run):
+            word = fold(run[end].text)
+            if word in ("of", "for", "and", "on", "in", "the", "&") and end + 1 < len(run):
+                end += 1
+                continue
+            if cyrillic and not run[end].capitalised:
+                break
+            if fold(run[end].text) in lexicon.ROLE_HEADS:
+                break
+            if self._looks_like_name_start(run, end) and not (end > 0 and fold(run[end - 1].text) in ("of", "for", "and", "on", "in", "the")):
+                break
+            end += 1
+        while end > head + 1 and fold(run[end - 1].text) in ("of", "for", "and", "on", "in", "the", "&"):
+            end -= 1
+        return end
+
+    def _looks_like_name_start(self, run: list[Token], i: int) -> bool:
+        return fold(run[i].text) in lexicon.FIRST_NAMES or (
+            is_cyrillic(run[i].text) and morph.has_tag(run[i].text, "Name")
+        )
+
+    def _place_len(self, run: list[Token], i: int) -> int:
+        for n in range(min(4, len(run) - i), 0, -1):
+            words = [_bare(t.text) for t in run[i : i + n]]
+            if self.place_at(words) is not None:
+                return n
+        return 0
+
+    def _name_follows_place(self, run: list[Token], i: int, n: int, role_words: list[Token]) -> bool:
+        """'Jordan' in 'Michael Jordan said' is part of a name: the run goes on as a name."""
+        if i > 0 and run[i - 1].capitalised and fold(run[i - 1].text) in lexicon.FIRST_NAMES:
+            return True
+        return bool(role_words) and i + n == len(run) and n == 1 and _SURNAME_SHAPE.search(run[i].text) is not None
+
+    def _name_end(self, run: list[Token], i: int) -> int:
+        end = i + 1
+        while end < len(run) and end - i < 4:
+            word = fold(run[end].text)
+            if not run[end].capitalised or word in lexicon.ROLE_HEADS or self._org_head(run, end) == end:
+                break
+            if self._place_len(run, end) and not _SURNAME_SHAPE.search(run[end].text):
+                break
+            end += 1
+        return end
+
+    def _add_org(self, words: list[Token]) -> None:
+        if not words:
+            return
+        start, end = words[0].start, words[-1].end
+        name = self.text[start:end]
+        name = _POSSESSIVE.sub("", name) if name.endswith(("'s", "’s")) else name
+        if fold(name) in lexicon.STOP_CAPITALS or fold(name) in lexicon.ORG_HEADS:
+            return
+        self.org_mentions.append((start, end, name, None))
+        self.taken.append((start, end))
+
+    def _add_person(self, words: list[Token], role_words: list[Token]) -> None:
+        if not words:
+            return
+        start, end = words[0].start, words[-1].end
+        texts = [_bare(t.text) for t in words]
+        if any(fold(w) in lexicon.NOT_NAMES or fold(w) in lexicon.STOP_CAPITALS for w in texts):
+            return
+        if any(w.isupper() and len(w) > 1 for w in texts) or any(ch.isdigit() for w in texts for ch in w):
+            return
+        role = self.text[role_words[0].start : role_words[-1].end] if role_words else None
+        role = role or self._role_before(start)
+        after = self._role_after(end)
+        evidence = 0
+        if role:
+            evidence += 2
+        if after:
+            evidence += 2
+            role = role or after
+        if self._speech_near(start, end):
+            evidence += 2
+        if fold(texts[0]) in lexicon.FIRST_NAMES:
+            evidence += 2
+        if _SURNAME_SHAPE.search(texts[-1]) and len(texts) >= 2:
+            evidence += 1
+        if is_cyrillic(texts[0]) and len(texts) >= 2 and (
+            morph.has_tag(texts[0], "Name") or morph.has_tag(texts[-1], "Surn")
+        ):
+            evidence += 2
+        if len(texts) >= 2:
+            evidence += 1
+        if start in self.starts and len(texts) == 1:
+            evidence -= 1
+        self.person_mentions.append(PersonMention(start, end, texts, role, evidence))
+
+    def _kazakh_orgs(self) -> None:
+        """Kazakh names end in their head word: 'Сыртқы істер министрлігі', 'Ұлттық банкі'."""
+        for k, tok in enumerate(self.toks):
+            if tok.capitalised or fold(tok.text) not in lexicon.ORG_HEADS or not re.search(r"[әғқңөұүһі]|лігі|лиги", tok.text):
+                continue
+            begin = k
+            while begin > 0 and k - begin < 5 and self.text[self.toks[begin - 1].end : self.toks[begin].start] == " ":
+                begin -= 1
+                if self.toks[begin].capitalised:
+                    while begin > 0 and self.toks[begin - 1].capitalised and self.text[self.toks[begin - 1].end : self.toks[begin].start] == " ":
+                        begin -= 1
+                    break
+            else:
+                continue
+            if self.toks[begin].capitalised and self._free(self.toks[begin].start, tok.end):
+                self.org_mentions.append((self.toks[begin].start, tok.end, self.text[self.toks[begin].start : tok.end], None))
+                self.taken.append((self.toks[begin].start, tok.end))
+
+    def _russian_lowercase_orgs(self) -> None:
+        """'Национальный банк Казахстана': a capitalised adjective before a lower-case head word."""
+        for k in range(1, len(self.toks)):
+            tok = self.toks[k]
+            if tok.capitalised or fold(tok.text) not in lexicon.ORG_HEADS or not is_cyrillic(tok.text):
+                continue
+            begin = k
+            while begin > 0 and self.toks[begin - 1].capitalised and morph.is_adjective(self.toks[begin - 1].text):
+                begin -= 1
+            if begin == k and not (begin > 0 and self.toks[begin - 1].capitalised is False and morph.is_adjective(self.toks[begin - 1].text) and begin - 2 >= 0 and self.toks[begin - 2].capitalised and morph.is_adjective(self.toks[begin - 2].text)):
+                continue
+            while begin > 0 and self.toks[begin - 1].capitalised and morph.is_adjective(self.toks[begin - 1].text):
+                begin -= 1
+            end = k + 1
+            while end < len(self.toks) and end - k <= 4:
+                nxt = self.toks[end]
+                if self.text[self.toks[end - 1].end : nxt.start] != " ":
+                    break
+                if (nxt.capitalised and self._place_len([nxt], 0)) or (not nxt.capitalised and morph.is_genitive_phrase_word(nxt.text)):
+                    end += 1
+                    continue
+                break
+            start_off, end_off = self.toks[begin].start, self.toks[end - 1].end
+            if self._free(start_off, end_off):
+                self.org_mentions.append((start_off, end_off, self.text[start_off:end_off], None))
+                self.taken.append((start_off, end_off))
+
+    def _lone_places(self) -> None:
+        """Places anywhere the runs did not claim (inside organisation names too)."""
+        person_spans = [(m.start, m.end) for m in self.person_mentions if m.evidence >= 2]
+        i = 0
+        while i < len(self.toks):
+            tok = self.toks[i]
+            if not tok.capitalised:
+                i += 1
+                continue
+            hit = 0
+            for n in range(min(4, len(self.toks) - i), 0, -1):
+                window = self.toks[i : i + n]
+                if any(self.text[a.end : b.start] not in (" ", "-") for a, b in zip(window, window[1:], strict=False)):
+                    continue
+                if not all(t.capitalised or fold(t.text) in ("of", "and") for t in window):
+                    continue
+                entry = self.place_at([_bare(t.text) for t in window])
+                if entry is not None:
+                    hit = n
+                    start, end = window[0].start, window[-1].end
+                    if not any(s <= start < e for s, e in person_spans) and self._context_ok(i, n, entry):
+                        self.places.append((start, end, entry))
+                    break
+            i += max(hit, 1)
+
+    def _context_ok(self, i: int, n: int, entry: Entry) -> bool:
+        """A lone capitalised word that is a town's name only counts in a place-like context."""
+        if entry.kind == "country" or entry.curated or entry.population >= 1_000_000 or n > 1:
+            return True
+        before = fold(self.text[max(0, self.toks[i].start - 12) : self.toks[i].start])
+        words = before.split()
+        return bool(words) and words[-1] in {"in", "to", "from", "near", "at", "в", "во", "из", "под", "до", "city", "town"}
+
+
+PlaceLookup = Callable[[list[str]], Entry | None]
+
+
+def recognise(text: str, language: str | None, gaz: Gazetteer, place_at: PlaceLookup) -> Found:
+    """Find the people, organisations and places of a text."""
+    rec = _Recogniser(text, language, gaz, place_at)
+    rec.run()
+    return Found(_merge_people(rec), _merge_orgs(rec), rec.places)
+
+
+def _surname_key(word: str) -> str:
+    low = fold(word)
+    if is_cyrillic(word):
+        stems = morph.kazakh_stems(word)
+        low = fold(morph.nominative(word, role="surname")) if not stems else fold(stems[-1])
+    return low
+
+
+def _matches_surname(word: str, person: Person) -> bool:
+    key = fold(word)
+    target = person.surname_key
+    if key == target:
+        return True
+    common = 0
+    for a, b in zip(key, target, strict=False):
+        if a != b:
+            break
+        common += 1
+    return common >= max(4, len(target) - 1) and abs(len(key) - len(target)) <= 4
+
+
+def _full_name(mention: PersonMention) -> str:
+    words = mention.words
+    if is_cyrillic(words[0]):
+        roles = ["first", *(["other"] * (len(words) - 2)), "surname"] if len(words) > 1 else ["surname"]
+        words = [morph.nominative(w, role=r) for w, r in zip(words, roles, strict=True)]
+    return " ".join(words)
+
+
+def _merge_people(rec: _Recogniser) -> list[Person]:
+    people: list[Person] = []
+    singles: list[PersonMention] = []
+    for mention in sorted(rec.person_mentions, key=lambda m: m.start):
+        if len(mention.words) == 1:
+            singles.append(mention)
+            continue
+        name = _full_name(mention)
+        key = _surname_key(name.split()[-1])
+        existing = next((p for p in people if p.surname_key == key or fold(p.name) == fold(name)), None)
+        if existing is None:
+            existing = next((p for p in people if _matches_surname(name.split()[-1], p)), None)
+        if existing:
+            existing.mentions.append((mention.start, mention.end))
+            if mention.role and not existing.role:
+                existing.role = mention.role
+            if len(name) > len(existing.name) and mention.evidence >= 2:
+                existing.name = name
+            continue
+        if mention.evidence < 2:
+            # Weak on its own; kept if a surname-only mention elsewhere backs it (checked below).
+            people.append(Person(name, key, mention.role, [(mention.start, mention.end)]))
+            people[-1].mentions.append((-1, -1))
+            continue
+        people.append(Person(name, key, mention.role, [(mention.start, mention.end)]))
+    backed: set[int] = set()
+    for mention in singles:
+        word = mention.words[0]
+        person = next((p for p in people if _matches_surname(word, p) or fold(word) == fold(p.name.split()[0])), None)
+        if person:
+            person.mentions.append((mention.start, mention.end))
+            backed.add(id(person))
+            if mention.role and not person.role:
+                person.role = mention.role
+        elif mention.role and mention.evidence >= 2 and fold(word) not in lexicon.NOT_NAMES:
+            name = morph.nominative(word, role="surname") if is_cyrillic(word) else word
+            people.append(Person(name, _surname_key(word), mention.role, [(mention.start, mention.end)]))
+    kept = []
+    for person in people:
+        if (-1, -1) in person.mentions:
+            person.mentions.remove((-1, -1))
+            if id(person) not in backed:
+                continue
+        kept.append(person)
+    return kept
+
+
+def _merge_orgs(rec: _Recogniser) -> list[Org]:
+    orgs: list[Org] = []
+    for start, end, name, _ in sorted(rec.org_mentions):
+        acronym = None
+        m = re.match(r"\s*\(([A-ZА-ЯЁӘҒҚҢӨҰҮҺІ][\w&+-]{1,9})\)", rec.text[end : end + 14])
+        if m and _ACRONYM.match(m.group(1)):
+            acronym = m.group(1)
+        if _ACRONYM.match(name) and fold(name) in _KNOWN_FOLDED:
+            expansion = KNOWN_ORGS[_KNOWN_FOLDED[fold(name)]]
+            found = next((o for o in orgs if expansion and fold(o.name) == fold(expansion)), None)
+            found = found or next((o for o in orgs if o.acronym == name or _initials(o.name) == fold(name)), None)
+            if found:
+                found.acronym = found.acronym or name
+                found.mentions.append((start, end))
+                continue
+            orgs.append(Org(expansion or name, name if expansion else None, [(start, end)]))
+            continue
+        if _ACRONYM.match(name):
+            found = next((o for o in orgs if o.acronym == name or _initials(o.name) == fold(name)), None)
+            if found:
+                found.acronym = found.acronym or name
+                found.mentions.append((start, end))
+            continue  # an unexplained all-caps word is not reported as a body
+        canonical = _org_nominative(name)
+        found = next((o for o in orgs if fold(o.name) == fold(canonical) or (acronym and o.acronym == acronym)), None)
+        if found:
+            found.mentions.append((start, end))
+            found.acronym = found.acronym or acronym
+            continue
+        if acronym and fold(acronym) in _KNOWN_FOLDED:
+            existing = next((o for o in orgs if o.acronym == acronym or fold(o.name) == fold(acronym)), None)
+            if existing:
+                existing.name, existing.acronym = canonical, acronym
+                existing.mentions.append((start, end))
+                continue
+        orgs.append(Org(canonical, acronym, [(start, end)]))
+    return orgs
+
+
+def _initials(name: str) -> str:
+    return "".join(w[0] for w in name.split() if w[:1].isupper()).casefold()
+
+
+def _org_nominative(name: str) -> str:
+    """'Министерства иностранных дел' -> 'Министерство иностранных дел' (Russian head put first)."""
+    words = name.split()
+    if not words or not is_cyrillic(words[0]) or re.search(r"[әғқңөұүһі]", name.lower()):
+        return name
+    if not any(fold(w) in lexicon.ORG_HEADS for w in words[:3]):
+        return name
+    out = []
+    for k, word in enumerate(words):
+        out.append(morph.inflect_nominative(word))
+        if fold(word) in lexicon.ORG_HEADS:
+            out.extend(words[k + 1 :])
+            break
+    return " ".join(out)

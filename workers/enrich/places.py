@@ -1,0 +1,110 @@
+"""Places: gazetteer look-ups of capitalised words, Russian and Kazakh case endings undone."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from schemas import Place
+from workers.enrich import aliases, morph
+from workers.enrich.gazetteer import Entry, Gazetteer
+from workers.enrich.text import fold, is_cyrillic, title
+
+# Demonyms and language names are adjectives, not places ("Kazakh", "Russian", "казахский").
+_REGION_WORDS = frozenset({"region", "oblast", "область", "области", "облысы", "облысының", "облысында"})
+
+
+class PlaceFinder:
+    """Resolves a sequence of words to a gazetteer entry (cached per word form)."""
+
+    def __init__(self, gaz: Gazetteer) -> None:
+        self.gaz = gaz
+
+    def __call__(self, words: list[str]) -> Entry | None:
+        """The place these words name, or None."""
+        return _lookup(self.gaz, tuple(words))
+
+
+@lru_cache(maxsize=100_000)
+def _lookup(gaz: Gazetteer, words: tuple[str, ...]) -> Entry | None:
+    if len(words) == 1 and fold(words[0]) in aliases.NOT_PLACES:
+        return None
+    phrase = " ".join(words)
+    if phrase.isupper() and len(phrase) > 4:
+        phrase = " ".join(title(w) for w in words)
+    found = gaz.lookup(phrase)
+    if found:
+        return found[0]
+    if not is_cyrillic(phrase):
+        return None
+    # Inflected Russian or Kazakh: try the dictionary forms of each word.
+    options = [morph.lemmas(w) for w in words]
+    if len(words) == 1:
+        for form in options[0][1:]:
+            if form in aliases.NOT_PLACES:
+                continue
+            hit = gaz.lookup(form)
+            if hit:
+                return hit[0]
+        return None
+    # Adjective + noun ("Южной Корее" -> "Южная Корея"): agree the adjective with the noun.
+    nouns = options[-1]
+    for noun in nouns:
+        for adjective in _feminine_or_plain(words[0]):
+            hit = gaz.lookup(f"{adjective} {noun}")
+            if hit:
+                return hit[0]
+    return None
+
+
+def _feminine_or_plain(word: str) -> list[str]:
+    forms = []
+    for parse in morph.parses(word)[:3]:
+        for grammemes in ({"nomn", "femn", "sing"}, {"nomn", "masc", "sing"}, {"nomn", "plur"}):
+            inflected = parse.inflect(grammemes)
+            if inflected and inflected.word not in forms:
+                forms.append(inflected.word)
+    return forms or [word.lower()]
+
+
+def to_places(found: list[tuple[int, int, Entry]], text: str, dateline_place: str | None, gaz: Gazetteer) -> list[Place]:
+    """The places of an article, each once, in order of first mention (dateline first)."""
+    counts: dict[str, int] = {}
+    entries: dict[str, Place] = {}
+    order: list[str] = []
+    if dateline_place:
+        entry = _dateline_entry(dateline_place, gaz)
+        if entry:
+            _count(entry, None, counts, entries, order)
+    for start, end, entry in found:
+        region = _region_after(text, end)
+        _count(entry, region, counts, entries, order)
+    return [entries[key].model_copy(update={"mentions": counts[key]}) for key in order]
+
+
+def _count(entry: Entry, region: bool | None, counts: dict[str, int], entries: dict[str, Place], order: list[str]) -> None:
+    if region and entry.kind == "city":
+        key = f"region:{entry.gazetteer_id}"
+        place = Place(name=f"{entry.name} Region", kind="region", country_code=entry.country_code)
+    else:
+        key = entry.gazetteer_id
+        place = Place(name=entry.name, kind=entry.kind, country_code=entry.country_code,  # type: ignore[arg-type]
+                      lat=entry.lat, lon=entry.lon, gazetteer_id=entry.gazetteer_id)
+    if key not in entries:
+        entries[key] = place
+        order.append(key)
+        counts[key] = 0
+    counts[key] += 1
+
+
+def _region_after(text: str, end: int) -> bool:
+    following = text[end : end + 14].split()
+    return bool(following) and fold(following[0].strip(".,;:")) in _REGION_WORDS
+
+
+def _dateline_entry(place: str, gaz: Gazetteer) -> Entry | None:
+    words = place.replace(",", " ").split()
+    for n in range(len(words), 0, -1):
+        entry = _lookup(gaz, tuple(words[:n]))
+        if entry:
+            return entry
+    return None

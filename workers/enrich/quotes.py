@@ -1,0 +1,190 @@
+"""Direct quotations and their speakers: «», “”, "", em-dash dialogue, a missing opening mark.
+
+The speaker is looked for after the quote (`," said Nurtleu`, `», — сказал он`, `», – деді ол`)
+and then before it (`Nurtleu said: "`, `По словам министра, «`); a pronoun or a role noun stands
+for the person last named; an organisation can speak too.
+"""
+
+from __future__ import annotations
+
+import re
+
+from schemas import Quote
+from workers.enrich import lexicon
+from workers.enrich.entities import Found, Org, Person
+from workers.enrich.text import fold
+
+_PAIRS = {"«": "»", "“": "”", "„": "“", '"': '"'}
+_OPENERS = "«“„\""
+_MIN_WORDS = 4
+_DASH = "—–-"
+_WORD = re.compile(r"\w+", re.UNICODE)
+_ACCORDING = re.compile(
+    r"(?:according to|по словам|как (?:отметил|отметила|сообщил|сообщила|заявил|заявила|сказал|сказала|подчеркнул|подчеркнула|пояснил|пояснила)|"
+    r"сөзінше|айтуынша)\s+([^,:«“\"]{2,80})[,:]?\s*$",
+    re.IGNORECASE,
+)
+_ROLE_NOUNS = {
+    "minister": "minister", "president": "president", "ministry": "ministry", "spokesman": "spokesman",
+    "spokeswoman": "spokeswoman", "official": None, "head": "head", "chairman": "chairman", "mayor": "mayor",
+    "akim": "akim", "министр": "министр", "президент": "президент", "глава": "глава", "аким": "аким",
+    "министра": "министр", "президента": "президент", "министрдің": "министр", "министр.": "министр",
+    "ведомства": None, "спикер": "спикер", "басшысы": "басшы", "президенті": "президент",
+}
+
+
+def _spans(paragraph: str) -> list[tuple[int, int]]:
+    """(start, end) of the quoted text (marks excluded) in one paragraph."""
+    spans: list[tuple[int, int]] = []
+    i = 0
+    n = len(paragraph)
+    while i < n:
+        ch = paragraph[i]
+        if ch in _OPENERS and (ch != '"' or i == 0 or not paragraph[i - 1].isalnum()):
+            close = _closing(paragraph, i)
+            if close is not None:
+                spans.append((i + 1, close))
+                i = close + 1
+                continue
+        i += 1
+    return spans
+
+
+def _closing(paragraph: str, i: int) -> int | None:
+    opener = paragraph[i]
+    closer = _PAIRS[opener]
+    depth = 0
+    for j in range(i + 1, len(paragraph)):
+        ch = paragraph[j]
+        if opener == "«" and ch == "«":
+            depth += 1
+        elif ch == closer and opener != closer:
+            if depth == 0:
+                return j
+            depth -= 1
+        elif ch == closer and (j + 1 == len(paragraph) or not paragraph[j + 1].isalnum()):
+            return j
+    return None
+
+
+def _missing_opener(paragraph: str, spans: list[tuple[int, int]]) -> tuple[int, int] | None:
+    """A paragraph that ends a quote it never opened: `We will go on," he said.`"""
+    first = spans[0][0] - 1 if spans else len(paragraph)
+    for m in re.finditer(r"[,.!?…]\s?[»”\"]\s*[,]?\s*[" + _DASH + r"]?\s*\w", paragraph[:first + 1] if spans else paragraph):
+        if paragraph[: m.start()].count("«") == 0 and paragraph[: m.start()].count("“") == 0:
+            body = paragraph[: m.start() + 1].lstrip(" " + _DASH)
+            offset = len(paragraph) - len(paragraph.lstrip(" " + _DASH))
+            if len(_WORD.findall(body)) >= _MIN_WORDS:
+                return offset, m.start() + 1
+    return None
+
+
+def _dialogue(paragraph: str) -> tuple[int, int] | None:
+    """Em-dash dialogue: `— Мы продолжим работу, — сказал министр.`"""
+    m = re.match(r"^\s*[—–]\s*(.+?)(?:,\s*[—–]\s*\w|$)", paragraph, re.S)
+    if not m:
+        return None
+    return m.start(1), m.end(1)
+
+
+def _is_speech(quoted: str) -> bool:
+    words = _WORD.findall(quoted)
+    if len(words) < _MIN_WORDS:
+        return False
+    # A title or a name in quotes has every word capitalised ("Digital Kazakhstan" programme).
+    return not all(w[:1].isupper() or w.isdigit() for w in words if len(w) > 3)
+
+
+def extract(body: str, found: Found) -> list[Quote]:
+    """The direct quotations in an article body, with speakers resolved."""
+    quotes: list[Quote] = []
+    offset = 0
+    previous: tuple[str | None, str | None, str | None] | None = None
+    for paragraph in body.split("\n"):
+        spans = [s for s in _spans(paragraph) if _is_speech(paragraph[s[0] : s[1]])]
+        if not spans:
+            missing = _missing_opener(paragraph, [])
+            dialogue = _dialogue(paragraph) if not missing else None
+            spans = [s for s in (missing or dialogue,) if s and _is_speech(paragraph[s[0] : s[1]])]
+        attributed_any = False
+        for start, end in spans:
+            text = paragraph[start:end].strip().rstrip(",")
+            speaker, kind, verb = _attribute(paragraph, start, end, offset, found)
+            if speaker is None and previous and not attributed_any and _bare_quote(paragraph, start, end):
+                speaker, kind, verb = previous  # a quote paragraph continuing the last speaker
+            if speaker is not None:
+                attributed_any = True
+            quotes.append(Quote(text=text, speaker=speaker, speaker_kind=kind, verb=verb))  # type: ignore[arg-type]
+            previous = (speaker, kind, verb) if speaker else previous
+        if not spans and paragraph.strip():
+            previous = previous if len(paragraph) < 40 else None
+        offset += len(paragraph) + 1
+    return quotes
+
+
+def _bare_quote(paragraph: str, start: int, end: int) -> bool:
+    outside = paragraph[: max(0, start - 1)] + paragraph[end + 1 :]
+    return len(_WORD.findall(outside)) <= 2
+
+
+def _attribute(
+    paragraph: str, start: int, end: int, offset: int, found: Found
+) -> tuple[str | None, str | None, str | None]:
+    after = paragraph[end + 1 : end + 160]
+    after = re.split(r"(?<=[.!?])\s|[«“]", after, maxsplit=1)[0]
+    before = paragraph[max(0, start - 160) : max(0, start - 1)]
+    before = re.split(r"[.!?]\s", before)[-1]
+    # Quote first, then the attribution: `," said X` / `», – деді ол`.
+    if re.match(r"^\s*[,.!?…]?\s*[" + _DASH + r"]?\s*\w", after) and _verb_in(after):
+        where = offset + end + 1
+        return _speaker(after, where, offset + start, found)
+    if m := _ACCORDING.search(before):
+        where = offset + max(0, start - 1) - len(before) + m.start(1)
+        speaker = _speaker(m.group(1), where, offset + start, found)
+        return speaker[0], speaker[1], "according to" if "accord" in m.group(0).lower() else speaker[2] or "по словам"
+    if _verb_in(before) or before.rstrip().endswith(":"):
+        where = offset + max(0, start - 1) - len(before)
+        return _speaker(before, where, offset + start, found)
+    if after.strip() and _verb_in(after[:60]):
+        return _speaker(after, offset + end + 1, offset + start, found)
+    return None, None, None
+
+
+def _verb_in(text: str) -> str | None:
+    words = [fold(w) for w in _WORD.findall(text)]
+    for w in words:
+        if w in lexicon.SPEECH_VERBS:
+            return lexicon.SPEECH_VERBS[w]
+    return None
+
+
+def _speaker(window: str, where: int, quote_at: int, found: Found) -> tuple[str | None, str | None, str | None]:
+    verb = _verb_in(window)
+    person = found.person_at(where, where + len(window))
+    if person:
+        return person.name, "person", verb
+    for word in (fold(w) for w in _WORD.findall(window)):
+        if word in lexicon.PRONOUNS:
+            last = found.last_person_before(quote_at)
+            return (last.name, "person", verb) if last else (None, None, verb)
+    org = found.org_at(where, where + len(window))
+    role_hit = _role_person(window, found, quote_at)
+    if role_hit:
+        return role_hit.name, "person", verb
+    if org:
+        return org.name, "organization", verb
+    return None, None, verb
+
+
+def _role_person(window: str, found: Found, quote_at: int) -> Person | None:
+    for word in (fold(w) for w in _WORD.findall(window)):
+        if word in _ROLE_NOUNS:
+            stem = _ROLE_NOUNS[word]
+            matching = [p for p in found.persons if p.role and stem and stem in fold(p.role)]
+            if matching:
+                return matching[0]
+            return found.last_person_before(quote_at)
+    return None
+
+
+__all__ = ["Org", "extract"]
