@@ -45,6 +45,7 @@ _ALWAYS_REFUSED: tuple[Network, ...] = tuple(
     )
 )
 _NAT64 = ipaddress.ip_network("64:ff9b::/96")
+_METADATA = ipaddress.ip_address("169.254.169.254")
 
 # inet_aton accepts 1-4 parts, each decimal, 0-prefixed octal or 0x-prefixed hex: 2130706433,
 # 0x7f.1, 0177.0.0.1 all mean 127.0.0.1, and a resolver (or a proxy) may honour them.
@@ -135,7 +136,10 @@ def refusal(address: IPAddress) -> str | None:
     if isinstance(address, ipaddress.IPv6Address) and (inner := embedded_ipv4(address)) is not None:
         why = refusal(inner)
         return f"it embeds the IPv4 address {inner}, which {why}" if why else None
-    for kind in ("loopback", "private", "link_local", "multicast", "reserved", "unspecified"):
+    if address == _METADATA:
+        return "is the cloud metadata address"
+    # Most specific first: Python also calls loopback, link-local and unspecified "private".
+    for kind in ("loopback", "link_local", "unspecified", "multicast", "reserved", "private"):
         if getattr(address, f"is_{kind}"):
             return f"is a {kind.replace('_', '-')} address"
     if any(address.version == net.version and address in net for net in _ALWAYS_REFUSED):

@@ -139,7 +139,7 @@ def test_robots_txt_disallow_is_honoured_unless_turned_off(settings: Settings) -
             async with fetcher_for(fsettings) as fetcher:
                 return (await fetcher.fetch(url, kind="page")).status
 
-        with pytest.raises(BlockedURL, match="robots.txt"):
+        with pytest.raises(BlockedURL, match=r"robots\.txt"):
             asyncio.run(fetch(fetcher_settings(settings)))
         assert server.requests_for("/private/staff-notes.html") == []
         assert asyncio.run(fetch(fetcher_settings(settings, fetch_respect_robots=False))) == 200
