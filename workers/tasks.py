@@ -105,7 +105,7 @@ def process_documents(self: Task, documents: list[dict[str, Any]]) -> dict[str, 
     }
 
 
-def _handled_after_worker_loss(task: Task, runtime: Runtime, raws: list[RawDocument]) -> bool:
+def _handled_after_worker_loss(task: Task[Any, Any], runtime: Runtime, raws: list[RawDocument]) -> bool:
     """Deal with a message that started before and never finished: its process died (kill -9,
     OOM, segfault, hard time limit) and the broker gave it back. True if nothing is left to run.
 
@@ -113,7 +113,7 @@ def _handled_after_worker_loss(task: Task, runtime: Runtime, raws: list[RawDocum
     hold back its whole batch. So a batch is split into one task per document, and a single
     document whose process died more than task_max_retries times is dead-lettered.
     """
-    key = runtime.keys.task_deliveries(task.request.id, task.request.retries)
+    key = runtime.keys.task_deliveries(str(task.request.id), task.request.retries)
     pipe = runtime.redis.pipeline(transaction=False)
     pipe.incr(key)
     pipe.expire(key, runtime.settings.status_ttl_seconds)
@@ -135,7 +135,7 @@ def _handled_after_worker_loss(task: Task, runtime: Runtime, raws: list[RawDocum
     return True
 
 
-def _resubmit(task: Task, runtime: Runtime, raws: list[RawDocument]) -> None:
+def _resubmit(task: Task[Any, Any], runtime: Runtime, raws: list[RawDocument]) -> None:
     # A fresh task (new id, no retries used): these documents have not failed themselves.
     if raws:
         payload = [raw.model_dump(mode="json") for raw in raws]

@@ -5,6 +5,7 @@ Shared by the CI suite (tests/faults/, modest sizes) and the large run (bench/fa
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import random
@@ -39,7 +40,7 @@ _SUBJECTS = [
 # chrome too short to be news, so it must end up as exactly one dead letter instead.
 _ARTICLE = (
     " date 2024-03-{day:02d} {town} {subject} report number {n}\n\n"
-    "{town_upper}. KAZINFORM – The city administration of {town} {action} on {weekday}, "
+    "{town_upper}. KAZINFORM – The city administration of {town} {action} on {weekday}, "  # noqa: RUF001
     "report number {n} of the municipal press office said. Officials told reporters the work "
     "cost {cost} million tenge and was paid from the regional budget. Residents can send "
     "comments through the city portal until the end of the month, the statement added.\n"
@@ -160,10 +161,14 @@ def wait_settled(
         return wait_for(settled, timeout=timeout, interval=0.5, what="every document accounted for")
     except AssertionError as exc:
         ledger = account(client, keys, doc_ids)
-        raise AssertionError(f"{exc}: {ledger.summary()}, backlog={broker_backlog(client, settings)}") from None
+        raise AssertionError(
+            f"{exc}: {ledger.summary()}, backlog={broker_backlog(client, settings)}"
+        ) from None
 
 
-def submit_all(settings: Settings, docs: Sequence[RawDocument], *, batch_size: int, pause: float = 0.0) -> int:
+def submit_all(
+    settings: Settings, docs: Sequence[RawDocument], *, batch_size: int, pause: float = 0.0
+) -> int:
     """Enqueue the documents in batches, like `newswire ingest`; returns the number of tasks."""
     enqueuer = Enqueuer(settings)
     tasks = 0
@@ -216,10 +221,8 @@ def kill_main(worker: WorkerProcess, *, with_pool: bool) -> None:
         # them a moment, then make sure none is left behind.
         time.sleep(0.2)
         for child in children:
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.kill(child, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
     worker.process.wait()
 
 
@@ -243,7 +246,9 @@ class FaultyWorker(WorkerProcess):
     module = "tests.faults.stage_faults"
 
 
-def start_worker(settings: Settings, log_dir: Path, name: str, *, concurrency: int = 1, **env: str) -> WorkerProcess:
+def start_worker(
+    settings: Settings, log_dir: Path, name: str, *, concurrency: int = 1, **env: str
+) -> WorkerProcess:
     """Start a real worker with these settings, logging to log_dir/name.log.
 
     Any FAULTS_* variable in `env` starts the test-only entry point that wraps the parse stage.
@@ -289,3 +294,15 @@ def dead_letters(client: redis.Redis, settings: Settings, doc_id: str) -> list[d
 def crashes_logged(worker: WorkerProcess, doc_id: str) -> int:
     """How many times the worker logged the pipeline crashing on this document."""
     return worker.log_path.read_bytes().count(f"pipeline crashed on {doc_id}".encode())
+
+
+def publish_events(client: redis.Redis, keys: Keys, count: int, *, seed: int = 5) -> list[str]:
+    """Publish `count` real events straight through the sink; returns their stream entry ids."""
+    from services.sink import Sink
+    from workers.pipeline import process
+
+    events = [
+        event for doc in corpus(count, seed=seed, reject_every=0, tag="c") for event in process(doc).events
+    ]
+    sink = Sink(client, keys, maxlen=1_000_000, dedup_ttl=600, status_ttl=600)
+    return [result.entry_id for result in sink.publish(events)]

@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import random
+import subprocess
+import sys
 import threading
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import redis
 
 from schemas import RawDocument
+from services.consumer import StreamConsumer
+from services.keys import Keys
 from services.settings import Settings
 from tests.faults import harness
 from tests.support import WorkerProcess
@@ -155,3 +160,81 @@ def poison(
     if letters:
         note += f"; reason: {letters[0]['reason'][:80]}"
     return Result(f"poison document ({mode})", ledger, 1, time.monotonic() - started, note, figures)
+
+
+# A consumer that reads a batch, acks the first half, reports, then hangs until it is killed.
+_DYING_CONSUMER = """
+import sys, time, redis
+from services.consumer import StreamConsumer
+from services.keys import Keys
+client = redis.Redis.from_url(sys.argv[1])
+stream, group, batch = sys.argv[2], sys.argv[3], int(sys.argv[4])
+consumer = StreamConsumer(client, stream, group=group, name="dying", from_start=True, batch=batch)
+messages = consumer.read(block_ms=1000)
+half = messages[: len(messages) // 2]
+consumer.ack(*half)
+print(" ".join(m.entry_id for m in half), flush=True)
+time.sleep(120)
+"""
+
+
+def consumer_reclaim(settings: Settings, *, events: int = 60, read_by_dying: int = 30) -> Result:
+    """kill -9 a consumer holding unacked entries; a live consumer of the group takes them over."""
+    keys = Keys.from_settings(settings)
+    client = redis.Redis.from_url(str(settings.redis_url))
+    published = harness.publish_events(client, keys, events)
+    group = "reclaim"
+    live = StreamConsumer(client, keys.events, group=group, name="live", from_start=True, claim_idle_ms=1500,
+                          block_ms=100, batch=10)  # fmt: skip
+    started = time.monotonic()
+    dying = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            _DYING_CONSUMER,
+            str(settings.redis_url),
+            keys.events,
+            group,
+            str(read_by_dying),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    handled: list[str] = []
+    try:
+        assert dying.stdout is not None
+        acked_by_dying = dying.stdout.readline().split()
+        stream = live.messages()
+        # The live consumer takes the entries nobody read yet; the dying one still holds its half.
+        while len(handled) < events - read_by_dying:
+            message = next(stream)
+            handled.append(message.entry_id)
+            live.ack(message)
+        dying.kill()
+        dying.wait()
+        deadline = time.monotonic() + 20
+        while len(handled) < events - len(acked_by_dying) and time.monotonic() < deadline:
+            message = next(stream)
+            handled.append(message.entry_id)
+            live.ack(message)
+        pending = int(client.xpending(keys.events, group)["pending"])
+    finally:
+        if dying.poll() is None:
+            dying.kill()
+            dying.wait()
+        if dying.stdout:
+            dying.stdout.close()
+        client.close()
+    seen = Counter(handled + acked_by_dying)
+    ledger = harness.Ledger(
+        expected=len(published),
+        events=len(handled) + len(acked_by_dying),
+        missing=sorted(set(published) - seen.keys()),
+        duplicated={entry: n for entry, n in seen.items() if n > 1},
+        unexpected=sorted(seen.keys() - set(published)),
+    )
+    figures = {"reclaimed": len(handled) - (events - read_by_dying), "pending_after": pending}
+    note = ", ".join(f"{k}={v}" for k, v in figures.items())
+    return Result(
+        "consumer killed with entries pending", ledger, 1, time.monotonic() - started, note, figures
+    )

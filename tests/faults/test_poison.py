@@ -13,13 +13,16 @@ from tests.faults import scenarios
 @pytest.fixture
 def bounded(settings: Settings) -> Settings:
     """Two retries, a 3 s soft time limit and a 4 s visibility timeout, so the test is quick."""
-    return settings.model_copy(update={"task_max_retries": 2, "task_soft_time_limit": 3.0, "visibility_timeout": 4})
+    return settings.model_copy(
+        update={"task_max_retries": 2, "task_soft_time_limit": 3.0, "visibility_timeout": 4}
+    )
 
 
 def _check(result: scenarios.Result) -> None:
     assert result.ledger.ok, result.ledger.summary()
     # 30 documents, every 10th is chrome: 26 articles publish, 3 chrome + 1 poison dead letters.
-    assert result.ledger.events == 26 and result.ledger.dead_letters == 4, result.ledger.summary()
+    assert result.ledger.events == 26, result.ledger.summary()
+    assert result.ledger.dead_letters == 4, result.ledger.summary()
     assert result.figures["poison_dead_letters"] == 1
 
 

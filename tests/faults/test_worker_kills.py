@@ -19,10 +19,13 @@ def fast_redelivery(settings: Settings) -> Settings:
 @pytest.mark.slow
 @pytest.mark.timeout(180)
 def test_sigkilled_workers_lose_and_duplicate_nothing(fast_redelivery: Settings, tmp_path: Path) -> None:
-    result = scenarios.kill_workers(fast_redelivery, tmp_path, documents=200, kills=4, batch_size=5, pause=0.2)
+    result = scenarios.kill_workers(
+        fast_redelivery, tmp_path, documents=200, kills=4, batch_size=5, pause=0.2
+    )
     assert result.faults >= 4
     assert result.ledger.ok, result.ledger.summary()
-    assert result.ledger.events == 180 and result.ledger.dead_letters == 20
+    assert result.ledger.events == 180
+    assert result.ledger.dead_letters == 20
 
 
 @pytest.mark.slow
@@ -35,4 +38,5 @@ def test_sigterm_with_tasks_in_flight_hands_them_to_another_worker(
     assert result.figures["finished_by_first"] >= 1  # running tasks were finished, not dropped
     assert result.figures["finished_by_second"] >= 1  # the rest went back to the queue
     assert result.ledger.ok, result.ledger.summary()
-    assert result.ledger.events == 54 and result.ledger.dead_letters == 6
+    assert result.ledger.events == 54
+    assert result.ledger.dead_letters == 6
