@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -143,3 +144,12 @@ def test_robots_txt_disallow_is_honoured_unless_turned_off(settings: Settings) -
             asyncio.run(fetch(fetcher_settings(settings)))
         assert server.requests_for("/private/staff-notes.html") == []
         assert asyncio.run(fetch(fetcher_settings(settings, fetch_respect_robots=False))) == 200
+
+
+def test_requests_to_one_host_are_spaced_by_the_minimum_interval(settings: Settings) -> None:
+    with FixtureServer() as server:
+        fsettings = fetcher_settings(settings, fetch_host_interval_seconds=0.3, fetch_host_concurrency=1)
+        assert _poll(fsettings, server.url("/wire.rss")) == [3]
+        times = sorted(seen.at for seen in server.state.requests)
+        assert len(times) == 5  # robots.txt, the feed, three article pages
+        assert min(b - a for a, b in itertools.pairwise(times)) >= 0.28

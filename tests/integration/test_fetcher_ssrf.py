@@ -11,6 +11,7 @@ import redis
 
 from services.errors import BlockedURL
 from services.fetcher import Fetcher
+from services.fetcher.errors import FetchRejected
 from services.keys import Keys
 from services.settings import Settings
 from tests.integration.test_fetcher_support import Canary, FixtureServer, fake_resolver
@@ -170,3 +171,53 @@ def _wait(check: object, timeout: float = 5.0) -> None:
     while not check():  # type: ignore[operator]
         assert time.monotonic() < deadline, "canary never saw the control connection"
         time.sleep(0.02)
+
+
+def test_the_connection_goes_to_the_checked_address_with_the_name_in_the_host_header(
+    settings: Settings,
+) -> None:
+    # `checked.test` exists only in the fake DNS: had httpx resolved the name itself, it could not
+    # have connected; the request arriving proves the fetcher dialled the address it checked.
+    with FixtureServer() as server:
+
+        async def scenario() -> int:
+            fsettings = settings.model_copy(
+                update={"fetch_allow": "127.0.0.0/8", "fetch_respect_robots": False}
+            )
+            fetcher = Fetcher(fsettings, resolver=fake_resolver({"checked.test": ["127.0.0.1"]}))
+            try:
+                return (
+                    await fetcher.fetch(f"http://checked.test:{server.port}/robots.txt", kind="page")
+                ).status
+            finally:
+                await fetcher.aclose()
+
+        assert asyncio.run(scenario()) == 200
+        [seen] = server.requests_for("/robots.txt")
+        assert seen.headers["host"] == f"checked.test:{server.port}"
+
+
+def test_more_than_five_redirects_are_refused(settings: Settings) -> None:
+    with FixtureServer() as server:
+        for hop in range(7):
+            server.route(
+                f"/hop/{hop}",
+                lambda request, hit, hop=hop: request.send_body(  # type: ignore[attr-defined]
+                    301, b"", "text/plain", {"Location": f"/hop/{hop + 1}"}
+                ),
+            )
+
+        async def scenario() -> None:
+            fsettings = settings.model_copy(
+                update={"fetch_allow": "127.0.0.1", "fetch_respect_robots": False}
+            )
+            fetcher = Fetcher(fsettings)
+            try:
+                await fetcher.fetch(server.url("/hop/0"), kind="page")
+            finally:
+                await fetcher.aclose()
+
+        with pytest.raises(FetchRejected, match="more than 5 redirects") as caught:
+            asyncio.run(scenario())
+        assert caught.value.code == "too_many_redirects"
+        assert [len(server.requests_for(f"/hop/{hop}")) for hop in range(7)] == [1, 1, 1, 1, 1, 1, 0]
