@@ -21,6 +21,7 @@ import psutil
 import redis
 
 from schemas import RawDocument
+from services.embedded import EmbeddedRedis
 from services.keys import Keys
 from services.queue import Enqueuer
 from services.settings import Settings
@@ -306,3 +307,33 @@ def publish_events(client: redis.Redis, keys: Keys, count: int, *, seed: int = 5
     ]
     sink = Sink(client, keys, maxlen=1_000_000, dedup_ttl=600, status_ttl=600)
     return [result.entry_id for result in sink.publish(events)]
+
+
+def set_appendfsync(server: EmbeddedRedis, policy: str) -> None:
+    """Set the AOF fsync policy of a running server: always, everysec or no."""
+    client = redis.Redis.from_url(server.url)
+    try:
+        client.config_set("appendfsync", policy)
+    finally:
+        client.close()
+
+
+def submit_retrying(
+    settings: Settings, docs: Sequence[RawDocument], batch_size: int, pause: float, errors: list[str]
+) -> None:
+    """Enqueue in batches; a batch whose submit raised (Redis down) is submitted again, so every
+    document is accepted in the end. Errors are appended to `errors`."""
+    enqueuer = Enqueuer(settings)
+    try:
+        for start in range(0, len(docs), batch_size):
+            batch = docs[start : start + batch_size]
+            while True:
+                try:
+                    enqueuer.submit(batch)
+                    break
+                except Exception as exc:  # the broker or Redis is down: retry like a client would
+                    errors.append(f"{type(exc).__name__}: {exc}")
+                    time.sleep(0.3)
+            time.sleep(pause)
+    finally:
+        enqueuer.close()

@@ -15,6 +15,7 @@ import redis
 
 from schemas import RawDocument
 from services.consumer import StreamConsumer
+from services.embedded import EmbeddedRedis
 from services.keys import Keys
 from services.settings import Settings
 from tests.faults import harness
@@ -238,3 +239,59 @@ def consumer_reclaim(settings: Settings, *, events: int = 60, read_by_dying: int
     return Result(
         "consumer killed with entries pending", ledger, 1, time.monotonic() - started, note, figures
     )
+
+
+def redis_restart(
+    base: Settings,
+    data_dir: Path,
+    log_dir: Path,
+    *,
+    documents: int,
+    restarts: int,
+    appendfsync: str = "always",
+    down_seconds: float = 1.0,
+    batch_size: int = 5,
+    pause: float = 0.1,
+) -> Result:
+    """kill -9 Redis (AOF on) and start it again, `restarts` times, while documents flow.
+
+    Runs on a private EmbeddedRedis on a free port, never the shared one. The producer retries a
+    submit that failed (as a webhook client retries a 5xx): a document counts as accepted once
+    its submit returned. Every accepted one must come out exactly once.
+    """
+    server = EmbeddedRedis(data_dir).start()
+    harness.set_appendfsync(server, appendfsync)
+    settings = base.model_copy(update={"redis_url": server.url})
+    docs = harness.corpus(documents, seed=4, tag="r")
+    slow = {"FAULTS_SLOW_SECONDS": "0.02"}
+    workers = [harness.start_worker(settings, log_dir, f"redis-w{i}", **slow) for i in range(2)]
+    submit_errors: list[str] = []
+    producer = threading.Thread(
+        target=harness.submit_retrying, args=(settings, docs, batch_size, pause, submit_errors)
+    )
+    started = time.monotonic()
+    producer.start()
+    try:
+        interval = (documents / batch_size) * pause / (restarts + 1)
+        for _ in range(restarts):
+            time.sleep(interval)
+            assert server.process is not None
+            server.process.kill()  # SIGKILL: no shutdown, no final AOF rewrite
+            server.process.wait()
+            time.sleep(down_seconds)
+            server.start()
+            harness.set_appendfsync(server, appendfsync)
+        producer.join()
+        client = redis.Redis.from_url(server.url)
+        try:
+            ledger = harness.wait_settled(client, settings, [d.id for d in docs], timeout=120)
+        finally:
+            client.close()
+    finally:
+        producer.join()
+        for worker in workers:
+            worker.stop()
+        server.stop()
+    figures = {"restarts": restarts, "submit_errors_retried": len(submit_errors)}
+    note = f"appendfsync {appendfsync}, down {down_seconds} s each, {len(submit_errors)} submits retried"
+    return Result("Redis kill -9 + restart", ledger, restarts, time.monotonic() - started, note, figures)
