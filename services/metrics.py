@@ -172,7 +172,7 @@ def use_multiprocess_dir(settings: Settings) -> Path:
         # it before the folder was set, pick again so the metrics built from now on use files.
         from prometheus_client import values
 
-        values.ValueClass = values.get_value_class()
+        values.ValueClass = values.get_value_class()  # type: ignore[no-untyped-call]
     return path
 
 
@@ -183,7 +183,7 @@ def serve_worker_metrics(settings: Settings, port: int) -> None:
 
     path = use_multiprocess_dir(settings)
     registry = CollectorRegistry()
-    MultiProcessCollector(registry, path=str(path))
+    MultiProcessCollector(registry, path=str(path))  # type: ignore[no-untyped-call]
     client = redis.Redis.from_url(str(settings.redis_url), socket_timeout=2, socket_connect_timeout=2)
     registry.register(RedisCollector(client, settings))
     start_http_server(port, addr=settings.metrics_host, registry=registry)
@@ -194,7 +194,7 @@ def mark_process_dead(pid: int) -> None:
     if os.environ.get(MULTIPROC_ENV):
         from prometheus_client import multiprocess
 
-        multiprocess.mark_process_dead(pid)
+        multiprocess.mark_process_dead(pid)  # type: ignore[no-untyped-call]
 
 
 def instrument_worker(settings: Settings, port: int | None) -> None:

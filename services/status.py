@@ -103,7 +103,9 @@ def groups(client: redis.Redis, stream: str) -> list[GroupInfo]:
         lag, capped = info.get("lag"), False
         if lag is None:
             # Redis 6 (the embedded one) or a lag Redis 7 cannot compute after trimming: count.
-            after = client.xrange(stream, min=f"({_text(info['last-delivered-id'])}", count=LAG_COUNT_CAP)
+            after = (
+                client.xrange(stream, min=f"({_text(info['last-delivered-id'])}", count=LAG_COUNT_CAP) or []
+            )
             lag, capped = len(after), len(after) >= LAG_COUNT_CAP
         found.append(
             GroupInfo(
