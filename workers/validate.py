@@ -1,4 +1,8 @@
-"""Validation: is a ParsedArticle acceptable news? Raises ValidationFailed with a reason if not."""
+"""Validation: is a ParsedArticle acceptable news? Raises ValidationFailed with a reason if not.
+
+An acceptable article has a headline or a lede (its first paragraph), a body of some minimum
+length that is running text rather than markup or numbers, and, when dated, a sane date.
+"""
 
 from __future__ import annotations
 
@@ -15,6 +19,8 @@ class Rules:
 
     min_body_words: int = 25
     min_body_chars: int = 120
+    min_letter_share: float = 0.5
+    max_headline_chars: int = 400
     earliest: datetime = datetime(1990, 1, 1, tzinfo=UTC)
     future_tolerance: timedelta = timedelta(days=2)
 
@@ -24,31 +30,63 @@ DEFAULT_RULES = Rules()
 
 def validate(article: ParsedArticle, *, rules: Rules = DEFAULT_RULES, now: datetime | None = None) -> ParsedArticle:
     """Return the article unchanged if acceptable, else raise ValidationFailed saying why."""
-    words = len(article.body.split())
-    if not article.headline and words == 0:
-        raise ValidationFailed("no headline and no body text", doc_id=article.doc_id, code="empty")
-    if words < rules.min_body_words or len(article.body) < rules.min_body_chars:
-        raise ValidationFailed(
-            f"body too short to be a news article: {words} words, {len(article.body)} characters "
-            f"(need at least {rules.min_body_words} words and {rules.min_body_chars} characters)",
-            doc_id=article.doc_id,
-            code="too_short",
-        )
+    _check_text(article, rules)
+    _check_headline(article, rules)
     if article.published_at is not None:
-        published = article.published_at
-        if published.tzinfo is None:
-            published = published.replace(tzinfo=UTC)
-        now = now or datetime.now(UTC)
-        if published < rules.earliest:
-            raise ValidationFailed(
-                f"publication date {published.date()} is before {rules.earliest.date()}",
-                doc_id=article.doc_id,
-                code="bad_date",
-            )
-        if published > now + rules.future_tolerance:
-            raise ValidationFailed(
-                f"publication date {published.isoformat()} is in the future",
-                doc_id=article.doc_id,
-                code="bad_date",
-            )
+        _check_date(article, article.published_at, rules, now or datetime.now(UTC))
     return article
+
+
+def _fail(article: ParsedArticle, reason: str, code: str) -> ValidationFailed:
+    where = f" (article {article.index} of the document)" if article.index else ""
+    return ValidationFailed(reason + where, doc_id=article.doc_id, url=article.url, code=code)
+
+
+def _check_text(article: ParsedArticle, rules: Rules) -> None:
+    body = article.body
+    words = len(body.split())
+    if words < rules.min_body_words or len(body) < rules.min_body_chars:
+        what = "no body text" if not words else f"{words} words, {len(body)} characters"
+        headline = f" under the headline {article.headline[:80]!r}" if article.headline else ""
+        raise _fail(
+            article,
+            f"body too short to be a news article: {what}{headline} "
+            f"(need at least {rules.min_body_words} words and {rules.min_body_chars} characters)",
+            "too_short",
+        )
+    visible = [c for c in body if not c.isspace()]
+    letters = sum(c.isalpha() for c in visible) / len(visible)
+    if letters < rules.min_letter_share:
+        raise _fail(
+            article,
+            f"body is not running text: only {letters:.0%} of its characters are letters "
+            f"(need {rules.min_letter_share:.0%}); it looks like numbers, markup or binary data",
+            "not_text",
+        )
+
+
+def _check_headline(article: ParsedArticle, rules: Rules) -> None:
+    if article.headline and len(article.headline) > rules.max_headline_chars:
+        raise _fail(
+            article,
+            f"headline is {len(article.headline)} characters long (at most {rules.max_headline_chars}): "
+            "it is probably body text",
+            "bad_headline",
+        )
+
+
+def _check_date(article: ParsedArticle, published: datetime, rules: Rules, now: datetime) -> None:
+    if published.tzinfo is None:
+        published = published.replace(tzinfo=UTC)
+    if published < rules.earliest:
+        raise _fail(
+            article,
+            f"publication date {published.date()} is before {rules.earliest.date()}: not a plausible news date",
+            "bad_date",
+        )
+    if published > now + rules.future_tolerance:
+        raise _fail(
+            article,
+            f"publication date {published.isoformat()} is in the future (now is {now.isoformat(timespec='seconds')})",
+            "bad_date",
+        )

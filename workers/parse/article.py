@@ -158,12 +158,12 @@ def _read_header(draft: Draft, lines: list[str], reference: datetime | None, *, 
             pass  # the headline again, as a caption above the text
         elif (signed := dateline.byline(line)) is not None:
             draft.agency = draft.agency or signed[0]
-        elif (found := dateline.find(line)) is not None and not draft.dateline_found:
+        elif (found := dateline.find(line)) is not None and draft.place is None:
             _take_dateline(draft, found, reference)
             if found.rest:
                 return [found.rest, *lines[i + 1 :]]
             search = False
-        elif search and i + 1 < len(lines) and headline_like(line) and not draft.dateline_found:
+        elif search and i + 1 < len(lines) and headline_like(line) and draft.place is None:
             draft.headline, search = line, False
         else:
             break

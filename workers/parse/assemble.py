@@ -33,7 +33,7 @@ def from_lines(lines: list[str], *, head: str | None, context: Context) -> list[
     drafts: list[tuple[article.Draft, datetime | None]] = []
     for number, segment in enumerate(segments):
         # The ` date` line names the page: for a listing it is only a fallback headline.
-        offered = head if number == 0 else None
+        offered = head if number == 0 and (not several or _could_be_headline(head)) else None
         source: article.HeadlineSource = "fallback" if several else "resolve"
         draft = article.build(segment.lines, head=offered, source=source, reference=context.reference)
         if draft is not None:
@@ -48,6 +48,13 @@ def from_lines(lines: list[str], *, head: str | None, context: Context) -> list[
         to_parsed(draft, context, index=index, stated=stated, parser=parser)
         for index, (draft, stated) in enumerate(drafts)
     ]
+
+
+def _could_be_headline(head: str | None) -> bool:
+    """A listing's page title may be its first article's headline, unless it names a section."""
+    if not head or chrome.kind(head) is not chrome.Kind.CONTENT:
+        return False
+    return article.headline_like(head) and len(head.split()) >= 4
 
 
 def no_article(raw: RawDocument) -> ParseError:
