@@ -69,7 +69,9 @@ def celery_run(
         return int(r.xlen(keys.events))
 
     try:
-        with Worker(settings, work / f"{label}-c{workers}-b{batch}.log", concurrency=workers, noop=noop) as worker:
+        with Worker(
+            settings, work / f"{label}-c{workers}-b{batch}.log", concurrency=workers, noop=noop
+        ) as worker:
             # Warm-up: every pool process builds its runtime and loads its models before the clock starts.
             for raw in warm:
                 enqueuer.submit([raw])

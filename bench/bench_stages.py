@@ -99,7 +99,11 @@ def _targets(module: ModuleType) -> Iterator[tuple[Any, str, Callable[..., Any]]
         if inspect.isfunction(value) and value.__module__ == module.__name__:
             if not inspect.isgeneratorfunction(value):  # a generator's work happens in its caller
                 yield module, name, value
-        elif inspect.isclass(value) and value.__module__ == module.__name__ and not hasattr(value, "model_fields"):
+        elif (
+            inspect.isclass(value)
+            and value.__module__ == module.__name__
+            and not hasattr(value, "model_fields")
+        ):
             for attr, member in vars(value).items():
                 if (not attr.startswith("_") or attr == "__call__") and inspect.isfunction(member):
                     yield value, attr, member
@@ -160,12 +164,19 @@ def publish_figures(redis_url: str, events: Sequence[NewsEvent], batch: int) -> 
             for i in range(0, len(events), batch):
                 pipe = client.pipeline(transaction=False)
                 for event in events[i : i + batch]:
-                    pipe.xadd(keys.stream("plain"), StreamEntry.wrap(event).fields(), maxlen=100_000, approximate=True)
+                    pipe.xadd(
+                        keys.stream("plain"),
+                        StreamEntry.wrap(event).fields(),
+                        maxlen=100_000,
+                        approximate=True,
+                    )
                 pipe.execute()
 
         def status() -> None:
             for i in range(0, len(events), batch):
-                sink.record_status([(e.provenance.doc_id, {"state": "published"}) for e in events[i : i + batch]])
+                sink.record_status(
+                    [(e.provenance.doc_id, {"state": "published"}) for e in events[i : i + batch]]
+                )
 
         def wrap() -> None:
             for event in events:
@@ -195,7 +206,9 @@ def payload_figures(docs: Sequence[RawDocument]) -> dict[str, float]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Time every stage over the generated corpus and print the table and the JSON line."""
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--n", type=int, default=2000, help="documents")
     parser.add_argument("--batch", type=int, default=64, help="events per publish pipeline")
     parser.add_argument("--seed", type=int, default=8)
@@ -204,7 +217,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.quick:
         args.n = min(args.n, 100)
 
-    docs = [RawDocument.create(d, channel="cli", content_type="text/plain") for d in corpus.dumps(args.n, args.seed)]
+    docs = [
+        RawDocument.create(d, channel="cli", content_type="text/plain")
+        for d in corpus.dumps(args.n, args.seed)
+    ]
     process(docs[0])  # load models outside the clock
     events: list[NewsEvent] = []
     plain = per_doc_us(lambda: events.extend(e for raw in docs for e in process(raw).events), len(docs))
@@ -233,7 +249,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     stages["publish again (dedup hit)"] = sink["republish"]
     stages["status writes"] = sink["status"]
     whole = plain + payload["producer"] + payload["worker"] + sink["publish"] + sink["status"]
-    rows = [[name, round(value, 1), ratio(value, whole), ratio(value, BUDGET_US)] for name, value in stages.items()]
+    rows = [
+        [name, round(value, 1), ratio(value, whole), ratio(value, BUDGET_US)]
+        for name, value in stages.items()
+    ]
     rows.append(["plain XADD, pipelined (baseline for publish)", round(sink["xadd"], 1), "-", "-"])
     rows.append(["process() uninstrumented", round(plain, 1), ratio(plain, whole), ratio(plain, BUDGET_US)])
     rows.append(["whole per-document cost", round(whole, 1), 1.0, ratio(whole, BUDGET_US)])

@@ -153,6 +153,100 @@ class Worker:
         self.stop()
 
 
+class ApiServer:
+    """`newswire api` as a child process on a free port of 127.0.0.1, with a bearer token."""
+
+    TOKEN = "bench-token"
+
+    def __init__(self, settings: Settings, log_path: Path) -> None:
+        from services.embedded import free_port
+
+        self.settings = settings
+        self.log_path = log_path
+        self.port = free_port()
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @staticmethod
+    def available() -> bool:
+        """True once the project has the webhook API (services/api/ and `newswire api`)."""
+        return (ROOT / "services" / "api" / "app.py").exists()
+
+    @property
+    def url(self) -> str:
+        """Base URL of the server."""
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def headers(self) -> dict[str, str]:
+        """Headers that authenticate a request."""
+        return {"Authorization": f"Bearer {self.TOKEN}"}
+
+    def start(self) -> ApiServer:
+        """Start the server and wait until /healthz answers."""
+        import httpx
+
+        env = Worker(self.settings, self.log_path, concurrency=1).env()
+        # No rate limit: the bench is the only client and sends on purpose.
+        env.update(NEWSWIRE_API_TOKENS=self.TOKEN, NEWSWIRE_API_RATE_LIMIT="0")
+        argv = [sys.executable, "-m", "services.cli", "api", "--host", "127.0.0.1", "--port", str(self.port)]
+        with self.log_path.open("ab") as log:
+            self.process = subprocess.Popen(
+                argv, stdout=log, stderr=subprocess.STDOUT, env=env, cwd=ROOT, start_new_session=True
+            )
+
+        def healthy() -> bool:
+            assert self.process is not None
+            if self.process.poll() is not None:
+                raise RuntimeError(f"api exited: {self.log_path.read_text(errors='replace')[-3000:]}")
+            try:
+                return httpx.get(self.url + "/healthz", timeout=1).status_code == 200
+            except httpx.TransportError:
+                return False
+
+        wait_until(healthy, timeout=60, interval=0.1, what=f"api healthy (log: {self.log_path})")
+        return self
+
+    def stop(self) -> None:
+        """Stop the server (SIGTERM, SIGKILL after 20 s)."""
+        if self.process is None or self.process.poll() is not None:
+            return
+        os.killpg(self.process.pid, signal.SIGTERM)
+        try:
+            self.process.wait(20)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait()
+
+    def __enter__(self) -> ApiServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def tree_memory(pid: int) -> dict[str, float]:
+    """RSS and PSS (MiB) of a process and all its children, summed (PSS counts shared pages once),
+    and the RSS of the largest process."""
+    import psutil
+
+    try:
+        root = psutil.Process(pid)
+        processes = [root, *root.children(recursive=True)]
+    except psutil.NoSuchProcess:
+        return {"rss": 0.0, "pss": 0.0, "processes": 0}
+    rss = pss = largest = 0.0
+    for process in processes:
+        try:
+            info = process.memory_full_info()
+        except (psutil.NoSuchProcess, psutil.AccessDenied):
+            continue
+        rss += info.rss
+        pss += getattr(info, "pss", info.rss)
+        largest = max(largest, info.rss)
+    mib = 2**20
+    return {"rss": rss / mib, "pss": pss / mib, "largest_rss": largest / mib, "processes": len(processes)}
+
+
 def client(url: str) -> redis.Redis:
     """A decoded Redis client for the bench process."""
     return redis.Redis.from_url(url, decode_responses=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 from time import perf_counter
 from typing import Any
@@ -9,13 +10,14 @@ from typing import Any
 import redis
 from celery import Task, shared_task
 from celery.exceptions import SoftTimeLimitExceeded
+from celery.signals import worker_init
 
 from schemas import RawDocument
 from services.errors import RetryableError
 from services.metrics import worker_metrics
 from services.sink.duplicates import annotate_and_route
 from workers.app import TASK_NAME
-from workers.pipeline import Outcome, process
+from workers.pipeline import Outcome, process, warm_up
 from workers.runtime import Runtime, get_runtime
 
 log = logging.getLogger(__name__)
@@ -23,6 +25,18 @@ log = logging.getLogger(__name__)
 # A transient failure (Redis hiccup) retries the whole batch: the sink's dedup makes the second
 # run add only what the first did not.
 _TRANSIENT = (redis.ConnectionError, redis.TimeoutError, RetryableError)
+
+
+@worker_init.connect(weak=False)
+def _preload(**_: object) -> None:
+    # Load the models and tables in the parent, before the pool forks: the children then share
+    # those pages copy-on-write instead of each loading its own copy (~200 MB apiece). Freezing
+    # keeps the collector from touching, and so copying, the shared objects.
+    try:
+        warm_up()
+    except Exception:  # the children load lazily anyway; a start-up failure here must not stop the worker
+        log.exception("pipeline warm-up failed; pool processes will load their models themselves")
+    gc.freeze()
 
 
 @shared_task(
