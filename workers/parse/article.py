@@ -91,6 +91,8 @@ def build(
     lines = _read_header(draft, lines, reference, search=draft.headline is None)
     if draft.headline is None and source == "fallback" and head and not _is_chrome_head(head):
         draft.headline = strip_site_suffix(head)
+    if draft.headline is None and source == "fallback" and len(lines) == 1 and _teaser(lines[0]):
+        draft.headline, lines = lines[0], []  # a listing entry that is only a headline
     headline_key = key(draft.headline or "")
     draft.body = [
         line for line in lines if not _repeats(line, headline_key) and dates.date_only(line) is None
@@ -103,7 +105,8 @@ def build(
 
 def _repeats(line: str, headline_key: str) -> bool:
     """The headline again, as a caption or a breadcrumb."""
-    return bool(headline_key) and key(line) == headline_key
+    # Length first: most lines are far longer than a headline, and key() walks every character.
+    return bool(headline_key) and len(line) < 2 * len(headline_key) + 20 and key(line) == headline_key
 
 
 def resolve_head(head: str, lines: list[str]) -> tuple[str | None, list[str], str | None]:
@@ -160,9 +163,11 @@ def _read_header(draft: Draft, lines: list[str], reference: datetime | None, *, 
             draft.agency = draft.agency or signed[0]
         elif (found := dateline.find(line)) is not None and draft.place is None:
             _take_dateline(draft, found, reference)
-            if found.rest:
-                return [found.rest, *lines[i + 1 :]]
             search = False
+            if found.rest:
+                # Read on from the text after the dateline: it may still be a byline (`By Trend`).
+                lines[i] = found.rest
+                continue
         elif search and i + 1 < len(lines) and headline_like(line) and draft.place is None:
             draft.headline, search = line, False
         else:
@@ -176,6 +181,10 @@ def _take_dateline(draft: Draft, found: dateline.Found, reference: datetime | No
     draft.agency = found.agency or draft.agency
     if draft.own_date is None and (stated := found.date(reference)) is not None:
         draft.own_date = stated
+
+
+def _teaser(line: str) -> bool:
+    return headline_like(line) and not chrome.is_prose(line)
 
 
 def headline_like(line: str) -> bool:

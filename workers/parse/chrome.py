@@ -124,8 +124,8 @@ def is_chrome(line: str) -> bool:
     line = line.strip()
     if not line:
         return True
-    if len(line) > 400:
-        return False
+    if len(line) > 200:  # widgets and menu items are short; a long line is chrome only as a notice
+        return _is_cookie_notice(line)
     checks = (
         _LANGUAGE_SWITCH,
         _CURRENCY,

@@ -27,6 +27,7 @@ AGENCIES = (
 _AGENCY_ALT = "|".join(re.escape(a) for a in sorted(AGENCIES, key=len, reverse=True))
 _KNOWN = re.compile(rf"(?<!\w)(?:{_AGENCY_ALT})(?!\w)", re.IGNORECASE)
 _KNOWN_ONLY = re.compile(rf"^(?:{_AGENCY_ALT})$", re.IGNORECASE)
+_DOMAIN_END = re.compile(r"\.(?:az|kz|ru|com|uz|kg|org|net|info)$", re.IGNORECASE)
 
 _CAPS_WORD = rf"[{UP}][{UP}'’]+(?:-[{UP}][{UP}'’]*)*"
 _PLACE = re.compile(
@@ -129,19 +130,21 @@ def _finish(paragraph: str, place: re.Match[str], state: _State) -> Found | None
     rest = paragraph[separator.end() :]
     if dashed and state.agency is None and (m := _AGENCY_AFTER_DASH.match(rest)):
         state.agency, rest = m.group("agency"), rest[m.end() :]
-    if not _plausible(place, state, dashed, own_line=not rest.strip()):
+    if not _plausible(place, state, dashed, rest=rest.strip()):
         return None
     return Found(place.group().strip(), state.agency, state.month, state.day, rest.strip())
 
 
-def _plausible(place: re.Match[str], state: _State, dashed: bool, *, own_line: bool) -> bool:
+def _plausible(place: re.Match[str], state: _State, dashed: bool, *, rest: str) -> bool:
     """Reject look-alikes: an acronym opening a sentence, a capitalised word before a comma."""
     dated = state.month is not None
     if place.group("title"):
         return dated or (state.agency is not None and _KNOWN.fullmatch(state.agency) is not None)
     if state.agency is not None or dated:
         return True
-    return dashed and not own_line
+    # `ASTANA – The city...`: a bare place and a dash must open a new sentence, unlike
+    # `KEGOC – the grid operator – said`.
+    return dashed and bool(rest) and not rest[0].islower()
 
 
 def byline(line: str) -> tuple[str | None] | None:
@@ -163,6 +166,7 @@ def byline(line: str) -> tuple[str | None] | None:
 
 def is_agency_name(text: str) -> bool:
     """True when the text is just the name of a news agency or site (`Kazinform`, `Trend.Az`)."""
-    text = text.strip().removesuffix(".").strip()
-    text = re.sub(r"\.(?:az|kz|ru|com|uz|kg|org|net|info)$", "", text, flags=re.I)
+    if len(text) > 40:
+        return False
+    text = _DOMAIN_END.sub("", text.strip().removesuffix(".").strip())
     return bool(_KNOWN_ONLY.match(text))

@@ -45,6 +45,7 @@ _DATE_ONLY = [
 LISTING_LINE = re.compile(
     r"^(\d{1,2})\.(\d{1,2})\.((?:19|20)\d{2}),?\s+(\d{1,2}):(\d{2})(?:\s+\D{0,3}\s*\d[\d\s]*)?$"
 )
+_DIGIT = re.compile(r"\d")
 _TIME_ONLY = re.compile(
     r"^(?:(?:today|yesterday|сегодня|вчера|бүгін|кеше|búgin|keshe),?\s*)?\d{1,2}:\d{2}$", re.I
 )
@@ -70,7 +71,7 @@ def make(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> dat
 def date_only(line: str) -> datetime | None:
     """The date of a line that holds nothing but a date (and maybe a time, a label, views)."""
     line = line.strip()
-    if len(line) > 60 or not any(c.isdigit() for c in line):
+    if len(line) > 60 or not _DIGIT.search(line):
         return None
     for pattern in _DATE_ONLY:
         if match := pattern.match(line):
