@@ -30,6 +30,7 @@ def create_app(settings: Settings) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.resources = Resources.open(settings, metrics)
+        app.state.resources.batcher.start()
         try:
             yield
         finally:

@@ -1,8 +1,9 @@
-"""Named FastAPI dependencies: the process's resources, the capped raw body, the caller, the rate limit."""
+"""Named FastAPI dependencies: the process's resources, and the authenticated caller with its raw body."""
 
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -13,8 +14,8 @@ from services.api.state import Resources
 from services.settings import Settings
 
 
-def get_resources(request: Request) -> Resources:
-    """The Resources the app built at startup."""
+async def get_resources(request: Request) -> Resources:
+    """The Resources the app built at startup (async: a sync dependency would hop to a thread)."""
     resources: Resources = request.app.state.resources
     return resources
 
@@ -22,7 +23,7 @@ def get_resources(request: Request) -> Resources:
 ResourcesDep = Annotated[Resources, Depends(get_resources)]
 
 
-def get_app_settings(resources: ResourcesDep) -> Settings:
+async def get_app_settings(resources: ResourcesDep) -> Settings:
     """The settings the app was created with."""
     return resources.settings
 
@@ -30,33 +31,31 @@ def get_app_settings(resources: ResourcesDep) -> Settings:
 SettingsDep = Annotated[Settings, Depends(get_app_settings)]
 
 
-async def rate_limit(request: Request, resources: ResourcesDep) -> None:
-    """Count the request against its client's limit (429 when over), before anything else is read."""
+@dataclass(frozen=True)
+class Authenticated:
+    """A request that passed the rate limit and authentication, with its raw body."""
+
+    principal: Principal
+    body: bytes
+
+
+async def authenticated(request: Request, resources: ResourcesDep) -> Authenticated:
+    """Rate limit (429), read the capped body (413), check credentials on the raw bytes (401).
+
+    One dependency rather than three: FastAPI's per-dependency overhead is a visible share of a
+    POST's cost (see bench/bench_api.py).
+    """
     client = request.client.host if request.client else "unknown"
     await resources.limiter.check(client, now=time.time())
-
-
-RateLimitDep = Depends(rate_limit)
-
-
-async def raw_body(request: Request, resources: ResourcesDep) -> bytes:
-    """The request body exactly as sent, read from the stream and capped (413 above the limit)."""
-    return await read_capped(
+    body = await read_capped(
         request.stream(),
         limit=resources.settings.api_max_body_bytes,
         declared=request.headers.get("content-length"),
     )
+    return Authenticated(authenticate(resources.credentials, request.headers, body, now=time.time()), body)
 
 
-BodyDep = Annotated[bytes, Depends(raw_body)]
-
-
-async def principal(request: Request, body: BodyDep, resources: ResourcesDep) -> Principal:
-    """Who sent the request (401 when the credentials do not hold); verified on the raw body."""
-    return authenticate(resources.credentials, request.headers, body, now=time.time())
-
-
-PrincipalDep = Annotated[Principal, Depends(principal)]
+AuthDep = Annotated[Authenticated, Depends(authenticated)]
 
 
 def idempotency_key(request: Request, caller: Principal) -> str | None:

@@ -14,6 +14,7 @@ from celery import Celery
 
 from schemas import RawDocument
 from services.api.auth import Credentials
+from services.api.batching import SubmitBatcher
 from services.api.idempotency import IdempotencyStore
 from services.api.metrics import ApiMetrics
 from services.api.models import Readiness
@@ -72,6 +73,7 @@ class Resources:
     limiter: RateLimiter
     probe: ReadinessProbe
     metrics: ApiMetrics
+    batcher: SubmitBatcher
 
     @classmethod
     def open(cls, settings: Settings, metrics: ApiMetrics) -> Resources:
@@ -79,18 +81,18 @@ class Resources:
         from workers.app import create_app as create_celery
 
         keys = Keys.from_settings(settings)
+        enqueuer = Enqueuer(settings, client=redis.Redis.from_url(
+            str(settings.redis_url), socket_connect_timeout=3, socket_timeout=10
+        ))  # fmt: skip
         # socket_timeout above the SSE route's XREAD BLOCK, so a quiet stream is not a timeout.
         client = aioredis.Redis.from_url(
             str(settings.redis_url), decode_responses=True, socket_connect_timeout=3, socket_timeout=15
-        )
-        sync_client = redis.Redis.from_url(
-            str(settings.redis_url), socket_connect_timeout=3, socket_timeout=10
         )
         return cls(
             settings=settings,
             keys=keys,
             redis=client,
-            enqueuer=Enqueuer(settings, client=sync_client),
+            enqueuer=enqueuer,
             credentials=Credentials.from_settings(settings),
             idempotency=IdempotencyStore(client, keys, ttl=settings.idempotency_ttl_seconds),
             limiter=RateLimiter(
@@ -98,18 +100,18 @@ class Resources:
             ),
             probe=ReadinessProbe(client, create_celery(settings)),
             metrics=metrics,
+            batcher=SubmitBatcher(
+                lambda docs: sum(enqueuer.submit_many(docs)), max_documents=settings.ingest_batch_size
+            ),
         )
 
     async def enqueue(self, documents: Sequence[RawDocument]) -> None:
-        """Send documents to the broker; returns once it holds them.
-
-        The Celery producer is synchronous, so it runs in a worker thread: the event loop keeps
-        serving other requests (and SSE streams) while the broker round-trips.
-        """
-        await anyio.to_thread.run_sync(lambda: sum(self.enqueuer.submit_many(documents)))
+        """Send documents to the broker, batched with concurrent requests; returns once it holds them."""
+        await self.batcher.submit(documents)
 
     async def close(self) -> None:
-        """Close every client."""
+        """Stop the batcher and close every client."""
+        await self.batcher.close()
         await self.redis.aclose()
         await anyio.to_thread.run_sync(self.enqueuer.close)
         self.probe.celery.close()

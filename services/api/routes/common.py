@@ -7,8 +7,7 @@ from typing import Any
 
 from fastapi import Request, Response
 
-from services.api.auth import Principal
-from services.api.deps import idempotency_key
+from services.api.deps import Authenticated, idempotency_key
 from services.api.idempotency import Answer, fingerprint
 from services.api.models import Problem
 from services.api.state import Resources
@@ -33,16 +32,15 @@ def errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
 
 async def answer_once(
     request: Request,
-    caller: Principal,
-    body: bytes,
+    auth: Authenticated,
     resources: Resources,
     handle: Callable[[], Awaitable[Answer]],
 ) -> Response:
     """Run `handle` once per idempotency key and answer with its (first) result."""
     fp = fingerprint(
-        request.method, request.url.path, request.url.query, request.headers.get("content-type"), body
+        request.method, request.url.path, request.url.query, request.headers.get("content-type"), auth.body
     )
-    answer = await resources.idempotency.run_once(idempotency_key(request, caller), fp, handle)
+    answer = await resources.idempotency.run_once(idempotency_key(request, auth.principal), fp, handle)
     headers = {}
     if answer.replayed:
         resources.metrics.replays.inc()

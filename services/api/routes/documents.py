@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated, cast
 
-from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
 
-from services.api.deps import BodyDep, PrincipalDep, RateLimitDep, ResourcesDep, principal
+from services.api.deps import AuthDep, ResourcesDep, authenticated
 from services.api.errors import NotFound
 from services.api.idempotency import Answer
 from services.api.intake import DOCUMENT_TYPES, checked_url, documents_from_body, media_type
@@ -17,6 +17,21 @@ router = APIRouter(prefix="/v1", tags=["documents"])
 
 DOC_ID = r"^doc_[0-9a-f]{24}$"
 _BODY = {
+    # Read from request.headers (not Header() parameters, each a FastAPI dependency): documented here.
+    "parameters": [
+        {
+            "name": "X-Document-Url",
+            "in": "header",
+            "schema": {"type": "string"},
+            "description": "Same as ?url=.",
+        },
+        {
+            "name": "X-Source-Name",
+            "in": "header",
+            "schema": {"type": "string"},
+            "description": "Same as ?source=.",
+        },
+    ],
     "requestBody": {
         "required": True,
         "description": "One document, or a batch as NDJSON (one JSON document object per line).",
@@ -28,7 +43,7 @@ _BODY = {
                 "schema": {"type": "string", "description": "One JSON object per line."}
             },
         },
-    }
+    },
 }
 
 
@@ -38,27 +53,23 @@ _BODY = {
     response_model=DocumentsAccepted,
     responses=errors(400, 401, 409, 413, 415, 422, 429, 503),
     openapi_extra=_BODY,
-    dependencies=[RateLimitDep],
     summary="Queue documents for processing",
 )
 async def post_documents(
     request: Request,
-    body: BodyDep,
-    caller: PrincipalDep,
+    auth: AuthDep,
     resources: ResourcesDep,
     url: Annotated[str | None, Query(max_length=2048, description="Where the document came from.")] = None,
     source: Annotated[str | None, Query(max_length=200, description="Publisher name.")] = None,
-    x_document_url: Annotated[str | None, Header(max_length=2048, description="Same as ?url=.")] = None,
-    x_source_name: Annotated[str | None, Header(max_length=200, description="Same as ?source=.")] = None,
 ) -> Response:
     """Answers 202 once the broker holds the task; a repeated idempotency key gets the first answer."""
     kind, charset = media_type(request.headers.get("content-type"), DOCUMENT_TYPES)
     documents = documents_from_body(
-        body,
+        auth.body,
         kind=kind,
         charset=charset,
-        url=checked_url(url or x_document_url),
-        source_name=source or x_source_name or None,
+        url=checked_url(url or request.headers.get("x-document-url")),
+        source_name=(source or request.headers.get("x-source-name") or "")[:200] or None,
     )
 
     async def accept() -> Answer:
@@ -70,14 +81,14 @@ async def post_documents(
         )
         return Answer(202, accepted.model_dump_json())
 
-    return await answer_once(request, caller, body, resources, accept)
+    return await answer_once(request, auth, resources, accept)
 
 
 @router.get(
     "/documents/{doc_id}",
     response_model=DocumentStatus,
     responses=errors(401, 404, 413, 422, 429, 503),
-    dependencies=[RateLimitDep, Depends(principal)],
+    dependencies=[Depends(authenticated)],
     summary="A document's status",
 )
 async def get_document(

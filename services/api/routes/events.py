@@ -13,7 +13,7 @@ import redis
 from fastapi import APIRouter, Depends, Header, Query
 from fastapi.sse import EventSourceResponse, ServerSentEvent
 
-from services.api.deps import ResourcesDep, principal
+from services.api.deps import ResourcesDep, authenticated
 from services.api.errors import InvalidInput
 from services.api.routes.common import errors
 
@@ -75,7 +75,7 @@ async def start_cursor(
     "/events",
     response_class=EventSourceResponse,
     responses=errors(401, 413, 422, 429, 503),
-    dependencies=[Depends(principal)],
+    dependencies=[Depends(authenticated)],
     summary="Subscribe to events (Server-Sent Events)",
 )
 async def stream_events(

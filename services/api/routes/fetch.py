@@ -9,7 +9,7 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 from pydantic import ValidationError
 
-from services.api.deps import BodyDep, PrincipalDep, RateLimitDep, ResourcesDep
+from services.api.deps import AuthDep, ResourcesDep
 from services.api.errors import InvalidInput
 from services.api.idempotency import Answer
 from services.api.intake import JSON_TYPE, media_type
@@ -32,16 +32,13 @@ _BODY = {
     response_model=FetchAccepted,
     responses=errors(400, 401, 409, 413, 415, 422, 429, 503),
     openapi_extra=_BODY,
-    dependencies=[RateLimitDep],
     summary="Ask the fetcher to fetch pages",
 )
-async def post_fetch(
-    request: Request, body: BodyDep, caller: PrincipalDep, resources: ResourcesDep
-) -> Response:
+async def post_fetch(request: Request, auth: AuthDep, resources: ResourcesDep) -> Response:
     """Each URL becomes one entry on the fetch-requests stream, which the fetcher consumes."""
     media_type(request.headers.get("content-type"), (JSON_TYPE,))
     try:
-        wanted = FetchRequest.model_validate_json(body)
+        wanted = FetchRequest.model_validate_json(auth.body)
     except ValidationError as exc:
         found = [FieldError.from_pydantic({**e, "loc": ("body", *e["loc"])}) for e in exc.errors()]
         detail = "; ".join(f"{e.location}: {e.message}" for e in found)
@@ -76,4 +73,4 @@ async def post_fetch(
         )
         return Answer(202, accepted.model_dump_json())
 
-    return await answer_once(request, caller, body, resources, accept)
+    return await answer_once(request, auth, resources, accept)
