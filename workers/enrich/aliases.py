@@ -149,3 +149,25 @@ NOT_PLACES: frozenset[str] = frozenset(
         "мирный", "дружба", "победа", "pobeda", "druzhba", "oil", "tak",
     }
 )
+
+# Kazakhstan's regions: English name -> (English/Latin bases, Russian adjective stems, Kazakh bases).
+# Written as "<base> region", "<stem>ая область", "<base> облысы"; the gazetteer has no regions.
+REGIONS: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = {
+    "Abai Region": (("abai", "abay"), ("абайск",), ("абай",)),
+    "Akmola Region": (("akmola", "aqmola"), ("акмолинск",), ("ақмола",)),
+    "Aktobe Region": (("aktobe", "aqtobe"), ("актюбинск",), ("ақтөбе",)),
+    "Almaty Region": (("almaty",), ("алматинск",), ("алматы",)),
+    "Atyrau Region": (("atyrau",), ("атырауск",), ("атырау",)),
+    "East Kazakhstan Region": (("east kazakhstan",), ("восточно-казахстанск",), ("шығыс қазақстан",)),
+    "Jambyl Region": (("jambyl", "zhambyl", "zhambyl"), ("жамбылск",), ("жамбыл",)),
+    "Jetisu Region": (("jetisu", "zhetysu"), ("жетысуск",), ("жетісу",)),
+    "Karagandy Region": (("karaganda", "karagandy", "qaragandy"), ("карагандинск",), ("қарағанды",)),
+    "Kostanay Region": (("kostanay", "qostanai"), ("костанайск",), ("қостанай",)),
+    "Kyzylorda Region": (("kyzylorda", "qyzylorda"), ("кызылординск",), ("қызылорда",)),
+    "Mangystau Region": (("mangystau", "mangistau", "mangghystau"), ("мангистауск", "мангыстауск"), ("маңғыстау",)),
+    "North Kazakhstan Region": (("north kazakhstan",), ("северо-казахстанск",), ("солтүстік қазақстан",)),
+    "Pavlodar Region": (("pavlodar",), ("павлодарск",), ("павлодар",)),
+    "Turkistan Region": (("turkistan", "turkestan"), ("туркестанск",), ("түркістан",)),
+    "Ulytau Region": (("ulytau",), ("улытауск",), ("ұлытау",)),
+    "West Kazakhstan Region": (("west kazakhstan",), ("западно-казахстанск",), ("батыс қазақстан",)),
+}

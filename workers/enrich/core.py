@@ -20,12 +20,7 @@ def enrich(article: ParsedArticle, raw: RawDocument, *, now: datetime | None = N
     head = f"{article.headline}\n" if article.headline else ""
     text = head + article.body
     found = entities.recognise(text, lang, gaz, places.PlaceFinder(gaz))
-    shift = len(head)
-    body_found = entities.Found(
-        [entities.Person(p.name, p.surname_key, p.role, [(s - shift, e - shift) for s, e in p.mentions]) for p in found.persons],
-        [entities.Org(o.name, o.acronym, [(s - shift, e - shift) for s, e in o.mentions]) for o in found.orgs],
-        [],
-    )
+    body_found = found.shifted(len(head))
     return NewsEvent(
         id=basics.event_id(article, body_hash),
         url=article.url,
@@ -40,7 +35,9 @@ def enrich(article: ParsedArticle, raw: RawDocument, *, now: datetime | None = N
         word_count=basics.word_count(article.body),
         persons=[Person(name=p.name, role=p.role, mentions=len(p.mentions)) for p in found.persons],
         organizations=[Organization(name=o.name, acronym=o.acronym, mentions=len(o.mentions)) for o in found.orgs],
-        places=places.to_places(found.places, text, article.dateline.place if article.dateline else None, gaz),
+        places=places.to_places(
+            found.places, found.regions, article.dateline.place if article.dateline else None, gaz
+        ),
         quotes=quotes.extract(article.body, body_found),
         keywords=keywords.extract(article.body, article.headline),
         topics=topics.classify(article.body, article.headline),

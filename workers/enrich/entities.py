@@ -15,9 +15,10 @@ from dataclasses import dataclass, field
 
 from workers.enrich import lexicon, morph
 from workers.enrich.gazetteer import Entry, Gazetteer
+from workers.enrich.regions import find as places_regions
 from workers.enrich.text import Token, fold, is_cyrillic, sentence_starts, tokens
 
-_CONNECTORS = {" of ", " for ", " and ", " on ", " in ", " of the ", " & ", " de ", " al-"}
+_CONNECTORS = {" of ", " for ", " and ", " of the ", " for the ", " & ", " de "}
 _PORTFOLIO = frozenset(
     """foreign affairs energy trade integration justice health education science higher culture
     sport sports defence defense interior internal finance national economy economic agriculture
@@ -32,6 +33,7 @@ _SURNAME_SHAPE = re.compile(
     re.IGNORECASE,
 )
 _ACRONYM = re.compile(r"^[A-ZА-ЯЁӘҒҚҢӨҰҮҺІ][A-ZА-ЯЁӘҒҚҢӨҰҮҺІ0-9&]{1,7}$")
+_DEMONYM = re.compile(r"(?:ian|ean|ese|ish|i|ic)$|^(?:kazakh|uzbek|kyrgyz|tajik|turkmen|thai|swiss|dutch|czech)$", re.IGNORECASE)
 _POSSESSIVE = re.compile(r"['’]s?$")
 _QUOTED_NAME = re.compile(r"(?P<kind>\b[\w-]+)\s+[«\"“](?P<name>[^»\"”\n]{2,40})[»\"”]")
 _ORG_KINDS = frozenset(
@@ -63,8 +65,12 @@ KNOWN_ORGS: dict[str, str | None] = {
     "МИД": "Министерство иностранных дел", "ТАСС": None, "Казинформ": None, "Казатомпром": None,
     "Газпром": None, "Росатом": None, "Самрук-Казына": None, "Кремль": None, "Акорда": None,
     "Ақорда": None, "БҰҰ": "Біріккен Ұлттар Ұйымы", "ЕО": "Еуропалық одақ", "ҰҚШҰ": None,
-    "Сбербанк": None, "Роскосмос": None, "Аманат": None, "Минэнерго": None, "Минфин": None,
-    "Нацбанк": None, "Kaspi.kz": None,
+    "Сбербанк": None, "Роскосмос": None, "Аманат": None,
+    "Нацбанк": "Национальный банк", "Kaspi.kz": None, "Kazhydromet": None, "Казгидромет": None,
+    "Қазгидромет": None, "Roscosmos": None, "Минэнерго": "Министерство энергетики",
+    "МЧС": "Министерство по чрезвычайным ситуациям", "Минфин": "Министерство финансов",
+    "Мажилис": None, "Mazhilis": None, "Majilis": None, "Мәжіліс": None, "Сенат": None,
+    "Kazakhtelecom": None, "Казахтелеком": None, "Akimat": None,
 }
 _KNOWN_FOLDED = {fold(k): k for k in KNOWN_ORGS}
 _KNOWN_MAX_WORDS = max(k.count(" ") + 1 for k in KNOWN_ORGS)
@@ -107,6 +113,20 @@ class Found:
     persons: list[Person]
     orgs: list[Org]
     places: list[tuple[int, int, Entry]]
+    regions: list[tuple[int, int, str]] = field(default_factory=list)
+    subjects: list[tuple[int, Person]] = field(default_factory=list)
+
+    def shifted(self, delta: int) -> Found:
+        """The same findings with offsets moved by -delta (headline + body -> body offsets)."""
+        people = {id(p): Person(p.name, p.surname_key, p.role, [(s - delta, e - delta) for s, e in p.mentions]) for p in self.persons}
+        orgs = [Org(o.name, o.acronym, [(s - delta, e - delta) for s, e in o.mentions]) for o in self.orgs]
+        subjects = [(at - delta, people[id(p)]) for at, p in self.subjects]
+        return Found(list(people.values()), orgs, [], [], subjects)
+
+    def subject_before(self, offset: int) -> Person | None:
+        """Who 'he' or 'the minister' most likely is: the last sentence subject or speaker, else the last named."""
+        best = max(((at, p) for at, p in self.subjects if at < offset), default=None, key=lambda x: x[0])
+        return best[1] if best else self.last_person_before(offset)
 
     def person_at(self, start: int, end: int) -> Person | None:
         """The person mentioned inside [start, end), if any (the first one)."""
@@ -183,7 +203,7 @@ class _Recogniser:
         self.org_mentions: list[tuple[int, int, str, str | None]] = []
         self.places: list[tuple[int, int, Entry]] = []
         self.taken: list[tuple[int, int]] = []
-        self.lower_words = {fold(t.text) for t in self.toks if not t.capitalised}
+        self.regions: list[tuple[int, int, str]] = []
 
     # -- helpers -----------------------------------------------------------------------------
     def _free(self, start: int, end: int) -> bool:
@@ -244,6 +264,7 @@ class _Recogniser:
             self._classify(run)
         self._kazakh_orgs()
         self._russian_lowercase_orgs()
+        self._regions()
         self._lone_places()
 
     def _quoted_orgs(self) -> None:
@@ -255,7 +276,7 @@ class _Recogniser:
     def _classify(self, run: list[Token]) -> None:
         i = 0
         while i < len(run) and (
-            fold(run[i].text) in lexicon.STOP_CAPITALS and fold(run[i].text) not in lexicon.ROLE_HEADS
+            fold(run[i].text) in lexicon.STOP_CAPITALS and not self._is_role_word(run[i].text)
         ):
             i += 1
         role_words: list[Token] = []
@@ -266,24 +287,30 @@ class _Recogniser:
                 continue
             known = self._known_org(run, i)
             if known:
-                self._add_org(run[i : i + known])
-                i += known
+                head = self._org_head(run, i + known) if i + known < len(run) else None
+                end = self._org_end(run, head) if head is not None else i + known
+                self._add_org(run[i:end], known=True)
+                i = end
                 continue
+            place_len = self._place_len(run, i)
             head = self._org_head(run, i)
-            if head is not None:
+            if head is not None and not (place_len and i + place_len > head):
+                if is_cyrillic(run[head].text) and head == len(run) - 1:
+                    self._cyrillic_org(run[i], run[head])
+                    i = head + 1
+                    continue
                 end = self._org_end(run, head)
                 self._add_org(run[i:end])
                 i = end
                 role_words = []
                 continue
-            word = fold(tok.text)
-            if word in lexicon.ROLE_HEADS or (word in lexicon.ROLE_MODIFIERS and self._role_follows(run, i)):
+            if self._is_role_word(tok.text) or (
+                (fold(tok.text) in lexicon.ROLE_MODIFIERS or _DEMONYM.search(tok.text)) and self._role_follows(run, i)
+            ):
                 role_words.append(tok)
-                i += 1
-                i = self._role_complement(run, i, role_words)
+                i = self._role_complement(run, i + 1, role_words)
                 continue
-            place_len = self._place_len(run, i)
-            if place_len and not self._name_follows_place(run, i, place_len, role_words):
+            if place_len and not self._place_is_name(run, i, place_len, role_words):
                 if role_words:
                     role_words.extend(run[i : i + place_len])
                 i += place_len
@@ -293,76 +320,141 @@ class _Recogniser:
             role_words = []
             i = name_end
 
+    def _is_role_word(self, word: str) -> bool:
+        low = fold(word)
+        if low in lexicon.ROLE_HEADS:
+            return True
+        if is_cyrillic(word):
+            return any(lemma in lexicon.ROLE_HEADS for lemma in morph.lemmas(word)[1:3])
+        return False
+
     def _role_follows(self, run: list[Token], i: int) -> bool:
         for tok in run[i + 1 : i + 4]:
-            word = fold(tok.text)
-            if word in lexicon.ROLE_HEADS:
+            if self._is_role_word(tok.text):
                 return True
-            if word not in lexicon.ROLE_MODIFIERS:
+            if fold(tok.text) not in lexicon.ROLE_MODIFIERS:
                 return False
         return False
 
     def _role_complement(self, run: list[Token], i: int, role_words: list[Token]) -> int:
-        """Extend a role over 'of Foreign Affairs of Kazakhstan' and more role words."""
+        """Extend a role over 'of Foreign Affairs of Kazakhstan', 'of the Senate', 'Казахстана'."""
         while i < len(run):
             word = fold(run[i].text)
-            if word in lexicon.ROLE_HEADS or word in lexicon.ROLE_MODIFIERS:
+            if self._is_role_word(run[i].text) or word in lexicon.ROLE_MODIFIERS:
                 role_words.append(run[i])
                 i += 1
                 continue
             if word in ("of", "for", "the", "and") and i + 1 < len(run):
-                j = i + 1
-                while j < len(run) and (fold(run[j].text) in _PORTFOLIO or self._place_len(run, j)):
-                    j += max(1, self._place_len(run, j) if fold(run[j].text) not in _PORTFOLIO else 1)
+                j = self._complement_end(run, i + 1)
                 if j > i + 1:
                     role_words.extend(run[i:j])
                     i = j
                     continue
-            if is_cyrillic(run[i].text) and self._place_len(run, i):
-                n = self._place_len(run, i)
-                role_words.extend(run[i : i + n])
-                i += n
-                continue
+            if is_cyrillic(run[i].text) and i + 1 < len(run):
+                n = self._place_len(run, i) or self._known_org(run, i)
+                if n and i + n < len(run):
+                    role_words.extend(run[i : i + n])
+                    i += n
+                    continue
             break
         return i
+
+    def _complement_end(self, run: list[Token], j: int) -> int:
+        """Where 'Foreign Affairs', 'the Management Board', 'the European Union' after 'of' ends."""
+        start = j
+        while j < len(run):
+            word = fold(run[j].text)
+            if word in _PORTFOLIO or word in ("of", "for", "the", "and"):
+                j += 1
+                continue
+            n = self._place_len(run, j) or self._known_org(run, j)
+            if n:
+                j += n
+                continue
+            head = self._org_head(run, j)
+            if head is not None:
+                j = head + 1
+                continue
+            break
+        while j > start and fold(run[j - 1].text) in ("of", "for", "the", "and"):
+            j -= 1
+        return j
 
     def _known_org(self, run: list[Token], i: int) -> int:
         for n in range(min(_KNOWN_MAX_WORDS, len(run) - i), 0, -1):
             name = " ".join(_bare(t.text) for t in run[i : i + n])
             if fold(name) in _KNOWN_FOLDED:
                 return n
+        word = run[i].text
+        if is_cyrillic(word) and any(fold(lemma) in _KNOWN_FOLDED for lemma in morph.lemmas(word)[1:3]):
+            return 1
         return 0
+
+    def _known_name(self, word: str) -> str | None:
+        if fold(word) in _KNOWN_FOLDED:
+            return _KNOWN_FOLDED[fold(word)]
+        if is_cyrillic(word):
+            for lemma in morph.lemmas(word)[1:3]:
+                if fold(lemma) in _KNOWN_FOLDED:
+                    return _KNOWN_FOLDED[fold(lemma)]
+        return None
 
     def _org_head(self, run: list[Token], i: int) -> int | None:
         """Index of the organisation head word the name starting at i ends (or starts) with."""
         for j in range(i, min(len(run), i + 6)):
             word = fold(_bare(run[j].text))
             if word in lexicon.ORG_HEADS:
-                if any(fold(t.text) in lexicon.ROLE_HEADS for t in run[i:j]):
+                if any(self._is_role_word(t.text) for t in run[i:j]):
                     return None
                 return j
-            if j > i and not run[j].capitalised and word not in ("of", "for", "and", "the", "on", "in"):
+            if j > i and not run[j].capitalised and word not in ("of", "for", "and", "the"):
                 return None
         return None
 
     def _org_end(self, run: list[Token], head: int) -> int:
         end = head + 1
-        cyrillic = is_cyrillic(run[head].text)
         while end < len(run):
             word = fold(run[end].text)
-            if word in ("of", "for", "and", "on", "in", "the", "&") and end + 1 < len(run):
+            if word in ("of", "for", "and", "the", "&") and end + 1 < len(run):
                 end += 1
                 continue
-            if cyrillic and not run[end].capitalised:
+            if self._is_role_word(run[end].text) or is_cyrillic(run[end].text):
                 break
-            if fold(run[end].text) in lexicon.ROLE_HEADS:
+            if self._looks_like_name_start(run, end) and fold(run[end - 1].text) not in ("of", "for", "and", "the"):
                 break
-            if self._looks_like_name_start(run, end) and not (end > 0 and fold(run[end - 1].text) in ("of", "for", "and", "on", "in", "the")):
+            if fold(run[end - 1].text) not in ("of", "for", "and", "the") and not (
+                fold(run[end].text) in lexicon.ORG_HEADS
+            ):
                 break
             end += 1
-        while end > head + 1 and fold(run[end - 1].text) in ("of", "for", "and", "on", "in", "the", "&"):
+        while end > head + 1 and fold(run[end - 1].text) in ("of", "for", "and", "the", "&"):
             end -= 1
         return end
+
+    def _cyrillic_org(self, first: Token, head: Token) -> None:
+        """'Министерство энергетики РК', 'Министерстве экологии и природных ресурсов'."""
+        k = next(n for n, t in enumerate(self.toks) if t.start == head.start)
+        end = k + 1
+        while end < len(self.toks) and end - k <= 6:
+            nxt = self.toks[end]
+            if self.text[self.toks[end - 1].end : nxt.start] != " ":
+                break
+            low = fold(nxt.text)
+            if low == "и" and end + 1 < len(self.toks) and morph.is_genitive_phrase_word(self.toks[end + 1].text):
+                end += 1
+                continue
+            if (nxt.capitalised and (self._place_len([nxt], 0) or _ACRONYM.match(nxt.text))) or (
+                not nxt.capitalised and morph.is_genitive_phrase_word(nxt.text) and low not in lexicon.STOP_CAPITALS
+            ):
+                end += 1
+                continue
+            break
+        start_off, end_off = first.start, self.toks[end - 1].end
+        if end == k + 1 and first.start == head.start:
+            return  # a bare 'Министерство' names no particular body
+        if self._free(start_off, end_off):
+            self.org_mentions.append((start_off, end_off, self.text[start_off:end_off], None))
+            self.taken.append((start_off, end_off))
 
     def _looks_like_name_start(self, run: list[Token], i: int) -> bool:
         return fold(run[i].text) in lexicon.FIRST_NAMES or (
@@ -376,31 +468,53 @@ class _Recogniser:
                 return n
         return 0
 
-    def _name_follows_place(self, run: list[Token], i: int, n: int, role_words: list[Token]) -> bool:
-        """'Jordan' in 'Michael Jordan said' is part of a name: the run goes on as a name."""
+    def _place_is_name(self, run: list[Token], i: int, n: int, role_words: list[Token]) -> bool:
+        """'Jordan' in 'Michael Jordan', 'Roman' in 'Roman Sklyar', 'Серик' in 'Серик Жумангарин'."""
         if i > 0 and run[i - 1].capitalised and fold(run[i - 1].text) in lexicon.FIRST_NAMES:
             return True
-        return bool(role_words) and i + n == len(run) and n == 1 and _SURNAME_SHAPE.search(run[i].text) is not None
+        entry = self.place_at([_bare(t.text) for t in run[i : i + n]])
+        if entry is None or entry.kind == "country" or entry.curated or entry.population >= 1_000_000:
+            return False
+        if i + n < len(run):
+            nxt = run[i + n]
+            word = fold(nxt.text)
+            if (
+                not self._place_len(run, i + n)
+                and word not in lexicon.ORG_HEADS
+                and word not in lexicon.NOT_NAMES
+                and not self._is_role_word(nxt.text)
+                and nxt.text[:1].isupper()
+                and not nxt.text.isupper()
+            ):
+                return True
+        return bool(role_words) and n == 1 and _SURNAME_SHAPE.search(run[i].text) is not None
 
     def _name_end(self, run: list[Token], i: int) -> int:
         end = i + 1
         while end < len(run) and end - i < 4:
             word = fold(run[end].text)
-            if not run[end].capitalised or word in lexicon.ROLE_HEADS or self._org_head(run, end) == end:
+            if not run[end].capitalised or self._is_role_word(run[end].text) or word in lexicon.ORG_HEADS:
                 break
-            if self._place_len(run, end) and not _SURNAME_SHAPE.search(run[end].text):
+            if self._known_org(run, end):
+                break
+            single_first = end - i == 1 and (
+                fold(run[i].text) in lexicon.FIRST_NAMES or (is_cyrillic(run[i].text) and morph.has_tag(run[i].text, "Name"))
+            )
+            if self._place_len(run, end) and not single_first and not _SURNAME_SHAPE.search(run[end].text):
                 break
             end += 1
         return end
 
-    def _add_org(self, words: list[Token]) -> None:
+    def _add_org(self, words: list[Token], *, known: bool = False) -> None:
         if not words:
             return
         start, end = words[0].start, words[-1].end
         name = self.text[start:end]
         name = _POSSESSIVE.sub("", name) if name.endswith(("'s", "’s")) else name
-        if fold(name) in lexicon.STOP_CAPITALS or fold(name) in lexicon.ORG_HEADS:
+        if not known and (fold(name) in lexicon.STOP_CAPITALS or fold(name) in lexicon.ORG_HEADS):
             return
+        if known and len(words) == 1:
+            name = self._known_name(name) or name
         self.org_mentions.append((start, end, name, None))
         self.taken.append((start, end))
 
@@ -412,6 +526,8 @@ class _Recogniser:
         if any(fold(w) in lexicon.NOT_NAMES or fold(w) in lexicon.STOP_CAPITALS for w in texts):
             return
         if any(w.isupper() and len(w) > 1 for w in texts) or any(ch.isdigit() for w in texts for ch in w):
+            return
+        if len(texts) == 1 and (_DEMONYM.search(texts[0]) or (is_cyrillic(texts[0]) and morph.is_adjective(texts[0]))):
             return
         role = self.text[role_words[0].start : role_words[-1].end] if role_words else None
         role = role or self._role_before(start)
@@ -462,30 +578,29 @@ class _Recogniser:
             tok = self.toks[k]
             if tok.capitalised or fold(tok.text) not in lexicon.ORG_HEADS or not is_cyrillic(tok.text):
                 continue
+            if re.match(r"\s*[«\"“]", self.text[tok.end : tok.end + 3]):
+                continue  # 'компания «КазМунайГаз»': the quoted name is the body
             begin = k
-            while begin > 0 and self.toks[begin - 1].capitalised and morph.is_adjective(self.toks[begin - 1].text):
+            while (
+                begin > 0
+                and self.toks[begin - 1].capitalised
+                and morph.is_adjective(self.toks[begin - 1].text)
+                and self.text[self.toks[begin - 1].end : self.toks[begin].start] == " "
+            ):
                 begin -= 1
-            if begin == k and not (begin > 0 and self.toks[begin - 1].capitalised is False and morph.is_adjective(self.toks[begin - 1].text) and begin - 2 >= 0 and self.toks[begin - 2].capitalised and morph.is_adjective(self.toks[begin - 2].text)):
+            if begin == k:
                 continue
-            while begin > 0 and self.toks[begin - 1].capitalised and morph.is_adjective(self.toks[begin - 1].text):
-                begin -= 1
-            end = k + 1
-            while end < len(self.toks) and end - k <= 4:
-                nxt = self.toks[end]
-                if self.text[self.toks[end - 1].end : nxt.start] != " ":
-                    break
-                if (nxt.capitalised and self._place_len([nxt], 0)) or (not nxt.capitalised and morph.is_genitive_phrase_word(nxt.text)):
-                    end += 1
-                    continue
-                break
-            start_off, end_off = self.toks[begin].start, self.toks[end - 1].end
-            if self._free(start_off, end_off):
-                self.org_mentions.append((start_off, end_off, self.text[start_off:end_off], None))
-                self.taken.append((start_off, end_off))
+            self._cyrillic_org(self.toks[begin], tok)
+
+    def _regions(self) -> None:
+        self.regions.extend(places_regions(self.text))
 
     def _lone_places(self) -> None:
-        """Places anywhere the runs did not claim (inside organisation names too)."""
+        """Places the runs did not claim; inside a body's name only after 'of' ('Bank of China' is)."""
         person_spans = [(m.start, m.end) for m in self.person_mentions if m.evidence >= 2]
+        surnames = {fold(m.words[-1]) for m in self.person_mentions if m.evidence >= 2 and len(m.words) > 1}
+        org_spans = [(s, e) for s, e, _, _ in self.org_mentions]
+        region_spans = [(s, e) for s, e, _ in self.regions]
         i = 0
         while i < len(self.toks):
             tok = self.toks[i]
@@ -503,18 +618,30 @@ class _Recogniser:
                 if entry is not None:
                     hit = n
                     start, end = window[0].start, window[-1].end
-                    if not any(s <= start < e for s, e in person_spans) and self._context_ok(i, n, entry):
+                    if (
+                        not any(s <= start < e for s, e in person_spans + region_spans)
+                        and not (n == 1 and fold(_bare(tok.text)) in surnames)
+                        and self._inside_org_ok(start, org_spans)
+                        and self._context_ok(i, n, entry)
+                    ):
                         self.places.append((start, end, entry))
                     break
             i += max(hit, 1)
 
+    def _inside_org_ok(self, start: int, org_spans: list[tuple[int, int]]) -> bool:
+        for s, e in org_spans:
+            if s <= start < e:
+                before = self.text[s:start]
+                return start > s and (before.endswith((" of ", " of the ")) or is_cyrillic(before))
+        return True
+
     def _context_ok(self, i: int, n: int, entry: Entry) -> bool:
         """A lone capitalised word that is a town's name only counts in a place-like context."""
-        if entry.kind == "country" or entry.curated or entry.population >= 1_000_000 or n > 1:
+        if entry.kind == "country" or entry.curated or entry.population >= 300_000 or n > 1:
             return True
         before = fold(self.text[max(0, self.toks[i].start - 12) : self.toks[i].start])
         words = before.split()
-        return bool(words) and words[-1] in {"in", "to", "from", "near", "at", "в", "во", "из", "под", "до", "city", "town"}
+        return bool(words) and words[-1] in {"in", "to", "from", "near", "at", "with", "в", "во", "из", "под", "до", "city", "town"}
 
 
 PlaceLookup = Callable[[list[str]], Entry | None]
@@ -524,7 +651,20 @@ def recognise(text: str, language: str | None, gaz: Gazetteer, place_at: PlaceLo
     """Find the people, organisations and places of a text."""
     rec = _Recogniser(text, language, gaz, place_at)
     rec.run()
-    return Found(_merge_people(rec), _merge_orgs(rec), rec.places)
+    people = _merge_people(rec, language)
+    return Found(people, _merge_orgs(rec), rec.places, rec.regions, _subjects(rec, people))
+
+
+def _subjects(rec: _Recogniser, people: list[Person]) -> list[tuple[int, Person]]:
+    """People named at the start of a sentence (after any role words): the sentence's subject."""
+    subjects = []
+    for person in people:
+        for start, _end in person.mentions:
+            line = max((s for s in rec.starts if s <= start), default=0)
+            lead = rec.text[line:start]
+            if len(lead) <= 60 and all(w[:1].isupper() or fold(w) in lexicon.ROLE_HEADS or fold(w) in lexicon.ROLE_MODIFIERS or fold(w) in ("of", "the") for w in re.findall(r"\w[\w-]*", lead)):
+                subjects.append((start, person))
+    return sorted(subjects, key=lambda x: x[0])
 
 
 def _surname_key(word: str) -> str:
@@ -548,22 +688,18 @@ def _matches_surname(word: str, person: Person) -> bool:
     return common >= max(4, len(target) - 1) and abs(len(key) - len(target)) <= 4
 
 
-def _full_name(mention: PersonMention) -> str:
-    words = mention.words
-    if is_cyrillic(words[0]):
-        roles = ["first", *(["other"] * (len(words) - 2)), "surname"] if len(words) > 1 else ["surname"]
-        words = [morph.nominative(w, role=r) for w, r in zip(words, roles, strict=True)]
-    return " ".join(words)
+def _full_name(mention: PersonMention, language: str | None) -> str:
+    return " ".join(morph.nominative_name(mention.words, language))
 
 
-def _merge_people(rec: _Recogniser) -> list[Person]:
+def _merge_people(rec: _Recogniser, language: str | None) -> list[Person]:
     people: list[Person] = []
     singles: list[PersonMention] = []
     for mention in sorted(rec.person_mentions, key=lambda m: m.start):
         if len(mention.words) == 1:
             singles.append(mention)
             continue
-        name = _full_name(mention)
+        name = _full_name(mention, language)
         key = _surname_key(name.split()[-1])
         existing = next((p for p in people if p.surname_key == key or fold(p.name) == fold(name)), None)
         if existing is None:
@@ -591,7 +727,7 @@ def _merge_people(rec: _Recogniser) -> list[Person]:
             if mention.role and not person.role:
                 person.role = mention.role
         elif mention.role and mention.evidence >= 2 and fold(word) not in lexicon.NOT_NAMES:
-            name = morph.nominative(word, role="surname") if is_cyrillic(word) else word
+            name = morph.nominative_name([word], language)[0] if is_cyrillic(word) else word
             people.append(Person(name, _surname_key(word), mention.role, [(mention.start, mention.end)]))
     kept = []
     for person in people:
@@ -639,7 +775,23 @@ def _merge_orgs(rec: _Recogniser) -> list[Org]:
                 existing.mentions.append((start, end))
                 continue
         orgs.append(Org(canonical, acronym, [(start, end)]))
-    return orgs
+    return _merge_prefixes(orgs)
+
+
+def _merge_prefixes(orgs: list[Org]) -> list[Org]:
+    """'National Bank' and 'National Bank of Kazakhstan' are one body: keep the longer name."""
+    kept: list[Org] = []
+    for org in sorted(orgs, key=lambda o: -len(o.name)):
+        words = fold(org.name).split()
+        longer = next(
+            (k for k in kept if len(words) >= 2 and fold(k.name).split()[: len(words)] == words), None
+        )
+        if longer:
+            longer.mentions.extend(org.mentions)
+            longer.acronym = longer.acronym or org.acronym
+        else:
+            kept.append(org)
+    return sorted(kept, key=lambda o: min(o.mentions))
 
 
 def _initials(name: str) -> str:
@@ -647,16 +799,21 @@ def _initials(name: str) -> str:
 
 
 def _org_nominative(name: str) -> str:
-    """'Министерства иностранных дел' -> 'Министерство иностранных дел' (Russian head put first)."""
+    """'Министерства иностранных дел' -> 'Министерство иностранных дел'; Kazakh genitive dropped."""
     words = name.split()
-    if not words or not is_cyrillic(words[0]) or re.search(r"[әғқңөұүһі]", name.lower()):
+    if not words or not is_cyrillic(words[0]):
         return name
-    if not any(fold(w) in lexicon.ORG_HEADS for w in words[:3]):
+    if re.search(r"[әғқңөұүһі]", name.lower()):
+        last = words[-1]
+        for ending in ("інің", "ының", "нің", "ның"):
+            if last.lower().endswith(ending) and fold(last[: -len(ending) + 1 if ending in ("інің", "ының") else -3]) in lexicon.ORG_HEADS:
+                words[-1] = last[: -3] if ending in ("інің", "ының") else last[:-3]
+                break
+        return " ".join(words)
+    head = next((k for k, w in enumerate(words[:3]) if fold(w) in lexicon.ORG_HEADS), None)
+    if head is None:
         return name
-    out = []
-    for k, word in enumerate(words):
-        out.append(morph.inflect_nominative(word))
-        if fold(word) in lexicon.ORG_HEADS:
-            out.extend(words[k + 1 :])
-            break
+    noun = morph.inflect_nominative(words[head])
+    gender = morph.gender(noun)
+    out = [morph.inflect_nominative(w, gender=gender) for w in words[:head]] + [noun] + words[head + 1 :]
     return " ".join(out)

@@ -38,6 +38,8 @@ ROLE_HEADS = _words(
     analyst expert economist rector dean leader counsellor adviser advisor aide representative
     officer commander editor correspondent reporter journalist author writer player champion
     athlete boxer wrestler skier striker goalkeeper president-elect counterpart
+    secretary-general spokesperson ombudsman chairman-designate prezıdent prezident mınıstr
+    minıstr ákim ákimi basshysy tóraǵasy premer-mınıstr
     colleague
     президент министр премьер-министр вице-министр вице-премьер председатель спикер
     пресс-секретарь секретарь посол губернатор мэр аким глава руководитель директор
@@ -56,7 +58,7 @@ ROLE_MODIFIERS = _words(
     culture interior justice agriculture transport industry digital ecology labor labour
     emergency emergencies sports information security federal regional city district
     kazakh russian uzbek kyrgyz chinese american turkish azerbaijani british german french
-    european us u.s. un"""
+    european us u.s. un high managing general-secretary"""
 )
 
 # The last word of an organisation's name: "Ministry of Energy", "Halyk Bank", "Kazakh Invest".
@@ -66,9 +68,10 @@ ORG_HEADS = _words(
     authority service office parliament senate mazhilis majilis court assembly centre center
     exchange airlines airways railways department administration akimat academy chamber board
     bureau network alliance coalition holding inc ltd llp jsc plc ag gmbh co federation
-    inspectorate police army forces guard navy secretariat cabinet government kremlin
+    inspectorate police army forces guard navy secretariat cabinet government
     commission congress embassy consulate mission programme program school college hospital
-    clinic museum theatre theater library studio club team league
+    clinic museum theatre theater library studio club team league vodokanal opera
+    port
     министерство министерства министерством министерстве агентство агентства комитет
     комитета комиссия комиссии совет совета банк банка фонд фонда организация организации
     союз союза партия партии компания компании корпорация корпорации университет
@@ -76,10 +79,11 @@ ORG_HEADS = _words(
     парламента сенат сената мажилис мажилиса суд суда палата палаты акимат акимата
     правительство правительства кремль кремля администрация администрации департамент
     департамента управление управления академия академии биржа биржи посольство
-    посольства
+    посольства прокуратура прокуратуры федерация федерации водоканал
     министрлігі министрлігінің агенттігі комитеті кеңесі банкі қоры ұйымы одағы партиясы
     компаниясы корпорациясы университеті институты қауымдастығы қызметі парламенті сенаты
-    мәжілісі соты палатасы әкімдігі үкіметі академиясы биржасы елшілігі"""
+    мәжілісі соты палатасы әкімдігі үкіметі академиясы биржасы елшілігі үкімет
+    үкіметтің министрлігінің комитетінің"""
 )
 
 # Capitalised names of things that are neither people nor organisations nor places.
@@ -91,7 +95,8 @@ NOT_NAMES = _words(
     agreement treaty declaration law code act constitution budget covid-19 covid coronavirus
     internet islam christianity ramadan christmas nauryz navruz eid god republic kingdom
     state states city village district province oblast island islands valley steppe desert
-    caspian aral black baltic pacific atlantic arctic silk belt
+    caspian aral black baltic pacific atlantic arctic silk belt card family service hub
+    terminal platform system
     kazakh uzbek russian kyrgyz tajik turkmen chinese american turkish azerbaijani georgian
     armenian belarusian ukrainian mongolian iranian afghan korean japanese indian german french
     british italian spanish polish european asian arab emirati qatari saudi israeli
@@ -111,7 +116,7 @@ SPEECH_VERBS: dict[str, str] = {
         предупредил предупредила резюмировал резюмировала написал написала говорит
         заключил заключила призвал призвала уточнил уточнила""".split()},
     **{v: v for v in """деді айтты атап мәлімдеді хабарлады қосты жазды түсіндірді
-        айтады санайды сенді""".split()},
+        айтады санайды сенді dedi aıtty málimdedi habarlady qosty jazdy""".split()},
 }
 
 # Third-person pronouns that stand for the person last named.

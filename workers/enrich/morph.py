@@ -109,13 +109,117 @@ def _cap(word: str) -> str:
     return "-".join(part[:1].upper() + part[1:] for part in word.split("-"))
 
 
-def inflect_nominative(word: str) -> str:
-    """An organisation's head word or adjective put in the nominative, keeping its capital."""
+def inflect_nominative(word: str, *, gender: str | None = None) -> str:
+    """A head noun or adjective put in the nominative singular (adjectives agreeing in gender)."""
     for parse in parses(word)[:3]:
-        if "nomn" in parse.tag:
+        if "nomn" in parse.tag and (gender is None or gender in parse.tag):
             return word
-        inflected = parse.inflect({"nomn", "sing"}) or parse.inflect({"nomn"})
+        wanted = {"nomn", "sing", gender} if gender and "ADJF" in parse.tag else {"nomn", "sing"}
+        inflected = parse.inflect(wanted) or parse.inflect({"nomn"})
         if inflected:
             out = inflected.word
             return out[:1].upper() + out[1:] if word[:1].isupper() else out
+    return word
+
+
+def gender(noun: str) -> str | None:
+    """'masc', 'femn' or 'neut' of a noun in the nominative, if pymorphy3 knows it."""
+    for parse in parses(noun)[:3]:
+        if "NOUN" in parse.tag and parse.tag.gender:
+            return str(parse.tag.gender)
+    return None
+
+
+_OBLIQUE_MASC = (("а", "gent"), ("у", "datv"), ("ом", "ablt"), ("ем", "ablt"), ("е", "loct"))
+_KAZAKH_NAME_ENDINGS = sorted(
+    "тың тің дың дің ның нің қа ке ға ге ға на не ты ті ды ді ны ні мен бен пен та те да де ұлы".split()[:-1],
+    key=len,
+    reverse=True,
+)
+
+
+def nominative_name(words: list[str], language: str | None) -> list[str]:
+    """A person's name words in the nominative, cases agreeing between first name and surname."""
+    if language == "kk" or any(re.search(r"[әғқңөұүһі]", w.lower()) for w in words):
+        return [*words[:-1], _kazakh_surname(words[-1])]
+    if not all(re.search(r"[а-яё]", w.lower()) for w in words):
+        return words
+    first, surname = words[0], words[-1]
+    low = surname.lower()
+    if len(words) == 1:
+        return [nominative(surname, role="surname")]
+    if re.search(r"(ов|ев|ёв|ин|ын)а$", low):
+        # -ова is a woman's nominative or a man's genitive: the first name tells which.
+        if _feminine_nominative(first):
+            return words
+        return [_first_oblique(first, "gent"), surname[:-1]]
+    for ending, case in (("у", "datv"), ("ым", "ablt"), ("е", "loct")):
+        if re.search(rf"(ов|ев|ёв|ин|ын){ending}$", low):
+            return [_first_oblique(first, case), surname[: -len(ending)]]
+    if re.search(r"(ов|ев|ёв|ин|ын)ой$", low):
+        return [_first_feminine(first), surname[:-2] + "а"]
+    if re.search(r"(ов|ев|ёв|ин|ын|ий|ый|ой)$", low) or not _oblique_first(first):
+        return words
+    case = _oblique_first(first)
+    return [_first_oblique(first, case or "gent"), _strip_case(surname, case or "gent")]
+
+
+def _kazakh_surname(word: str) -> str:
+    low = word.lower()
+    for ending in _KAZAKH_NAME_ENDINGS:
+        stem = low[: -len(ending)]
+        if low.endswith(ending) and len(stem) >= 4 and _looks_like_surname(stem):
+            return word[: len(stem)]
+    return word
+
+
+def _name_parses(word: str) -> list[Any]:
+    return [p for p in parses(word.rpartition("-")[2])[:6] if "Name" in p.tag]
+
+
+def _feminine_nominative(first: str) -> bool:
+    """True when a first name before an '-ова' surname is a woman's name in the nominative."""
+    last = first.rpartition("-")[2]
+    known = [p for p in parses(last)[:6] if "Name" in p.tag and p.is_known]
+    if any("femn" in p.tag and "nomn" in p.tag for p in known):
+        return True  # Елена, Карина, Жанна: in the dictionary as women's names
+    if any("masc" in p.tag and "nomn" not in p.tag for p in known):
+        return False  # Мурата, Дмитрия: a known man's name, oblique
+    # Not in the dictionary (most Kazakh names): a man's genitive ends in consonant + 'а'.
+    low = last.lower()
+    return not (low.endswith(("а", "я")) and len(low) > 3 and low[-2] not in "аеёиоуыэюяь")
+
+
+def _oblique_first(first: str) -> str | None:
+    found = _name_parses(first)
+    if not found or any("nomn" in p.tag for p in found):
+        return None
+    return str(found[0].tag.case)
+
+
+def _first_oblique(first: str, case: str) -> str:
+    head, dash, last = first.rpartition("-")
+    for parse in _name_parses(first):
+        if parse.tag.case == case and "masc" in parse.tag:
+            inflected = parse.inflect({"nomn"})
+            if inflected:
+                return f"{head}{dash}{_cap(inflected.word)}"
+    return f"{head}{dash}{_strip_case(last, case)}"
+
+
+def _first_feminine(first: str) -> str:
+    for parse in _name_parses(first):
+        if "femn" in parse.tag and "nomn" not in parse.tag:
+            inflected = parse.inflect({"nomn"})
+            if inflected:
+                return _cap(inflected.word)
+    return first
+
+
+def _strip_case(word: str, case: str) -> str:
+    for ending, grammeme in _OBLIQUE_MASC:
+        if grammeme == case and word.lower().endswith(ending) and len(word) - len(ending) >= 3:
+            stem = word[: -len(ending)]
+            if stem[-1].lower() not in "аеёиоуыэюяь":
+                return stem
     return word

@@ -9,8 +9,6 @@ from workers.enrich import aliases, morph
 from workers.enrich.gazetteer import Entry, Gazetteer
 from workers.enrich.text import fold, is_cyrillic, title
 
-# Demonyms and language names are adjectives, not places ("Kazakh", "Russian", "казахский").
-_REGION_WORDS = frozenset({"region", "oblast", "область", "области", "облысы", "облысының", "облысында"})
 
 
 class PlaceFinder:
@@ -66,39 +64,42 @@ def _feminine_or_plain(word: str) -> list[str]:
     return forms or [word.lower()]
 
 
-def to_places(found: list[tuple[int, int, Entry]], text: str, dateline_place: str | None, gaz: Gazetteer) -> list[Place]:
+def to_places(
+    found: list[tuple[int, int, Entry]],
+    regions: list[tuple[int, int, str]],
+    dateline_place: str | None,
+    gaz: Gazetteer,
+) -> list[Place]:
     """The places of an article, each once, in order of first mention (dateline first)."""
     counts: dict[str, int] = {}
     entries: dict[str, Place] = {}
-    order: list[str] = []
+    mentions: list[tuple[int, str, Place]] = []
     if dateline_place:
         entry = _dateline_entry(dateline_place, gaz)
         if entry:
-            _count(entry, None, counts, entries, order)
-    for start, end, entry in found:
-        region = _region_after(text, end)
-        _count(entry, region, counts, entries, order)
-    return [entries[key].model_copy(update={"mentions": counts[key]}) for key in order]
+            mentions.append((-1, entry.gazetteer_id, _place(entry)))
+    for start, _end, entry in found:
+        mentions.append((start, entry.gazetteer_id, _place(entry)))
+    for start, _end, name in regions:
+        # Regions are not in the gazetteer: name and country only.
+        mentions.append((start, f"region:{name}", Place(name=name, kind="region", country_code="KZ")))
+    for _, key, place in sorted(mentions, key=lambda m: m[0]):
+        if key not in entries:
+            entries[key] = place
+            counts[key] = 0
+        counts[key] += 1
+    return [place.model_copy(update={"mentions": counts[key]}) for key, place in entries.items()]
 
 
-def _count(entry: Entry, region: bool | None, counts: dict[str, int], entries: dict[str, Place], order: list[str]) -> None:
-    if region and entry.kind == "city":
-        key = f"region:{entry.gazetteer_id}"
-        place = Place(name=f"{entry.name} Region", kind="region", country_code=entry.country_code)
-    else:
-        key = entry.gazetteer_id
-        place = Place(name=entry.name, kind=entry.kind, country_code=entry.country_code,  # type: ignore[arg-type]
-                      lat=entry.lat, lon=entry.lon, gazetteer_id=entry.gazetteer_id)
-    if key not in entries:
-        entries[key] = place
-        order.append(key)
-        counts[key] = 0
-    counts[key] += 1
-
-
-def _region_after(text: str, end: int) -> bool:
-    following = text[end : end + 14].split()
-    return bool(following) and fold(following[0].strip(".,;:")) in _REGION_WORDS
+def _place(entry: Entry) -> Place:
+    return Place(
+        name=entry.name,
+        kind=entry.kind,  # type: ignore[arg-type]
+        country_code=entry.country_code,
+        lat=entry.lat,
+        lon=entry.lon,
+        gazetteer_id=entry.gazetteer_id,
+    )
 
 
 def _dateline_entry(place: str, gaz: Gazetteer) -> Entry | None:

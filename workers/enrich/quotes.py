@@ -24,15 +24,6 @@ _ACCORDING = re.compile(
     r"сөзінше|айтуынша)\s+([^,:«“\"]{2,80})[,:]?\s*$",
     re.IGNORECASE,
 )
-_ROLE_NOUNS = {
-    "minister": "minister", "president": "president", "ministry": "ministry", "spokesman": "spokesman",
-    "spokeswoman": "spokeswoman", "official": None, "head": "head", "chairman": "chairman", "mayor": "mayor",
-    "akim": "akim", "министр": "министр", "президент": "президент", "глава": "глава", "аким": "аким",
-    "министра": "министр", "президента": "президент", "министрдің": "министр", "министр.": "министр",
-    "ведомства": None, "спикер": "спикер", "басшысы": "басшы", "президенті": "президент",
-}
-
-
 def _spans(paragraph: str) -> list[tuple[int, int]]:
     """(start, end) of the quoted text (marks excluded) in one paragraph."""
     spans: list[tuple[int, int]] = []
@@ -70,12 +61,14 @@ def _closing(paragraph: str, i: int) -> int | None:
 def _missing_opener(paragraph: str, spans: list[tuple[int, int]]) -> tuple[int, int] | None:
     """A paragraph that ends a quote it never opened: `We will go on," he said.`"""
     first = spans[0][0] - 1 if spans else len(paragraph)
-    for m in re.finditer(r"[,.!?…]\s?[»”\"]\s*[,]?\s*[" + _DASH + r"]?\s*\w", paragraph[:first + 1] if spans else paragraph):
+    pattern = r"(?:[,.!?…]\s?[»”\"]|\w[»”\"]\s*,)\s*[,]?\s*[" + _DASH + r"]?\s*\w"
+    for m in re.finditer(pattern, paragraph[: first + 1] if spans else paragraph):
         if paragraph[: m.start()].count("«") == 0 and paragraph[: m.start()].count("“") == 0:
-            body = paragraph[: m.start() + 1].lstrip(" " + _DASH)
+            close = m.start() + 1 if paragraph[m.start()] in ",.!?…" else m.start() + 1
+            body = paragraph[:close].lstrip(" " + _DASH)
             offset = len(paragraph) - len(paragraph.lstrip(" " + _DASH))
             if len(_WORD.findall(body)) >= _MIN_WORDS:
-                return offset, m.start() + 1
+                return offset, close
     return None
 
 
@@ -115,6 +108,10 @@ def extract(body: str, found: Found) -> list[Quote]:
             if speaker is not None:
                 attributed_any = True
             quotes.append(Quote(text=text, speaker=speaker, speaker_kind=kind, verb=verb))  # type: ignore[arg-type]
+            if kind == "person":
+                named = next((p for p in found.persons if p.name == speaker), None)
+                if named:
+                    found.subjects.append((offset + end, named))  # the speaker is who 'he' is next
             previous = (speaker, kind, verb) if speaker else previous
         if not spans and paragraph.strip():
             previous = previous if len(paragraph) < 40 else None
@@ -163,28 +160,64 @@ def _speaker(window: str, where: int, quote_at: int, found: Found) -> tuple[str 
     person = found.person_at(where, where + len(window))
     if person:
         return person.name, "person", verb
-    for word in (fold(w) for w in _WORD.findall(window)):
+    words = _WORD.findall(window)
+    for word in words:
+        # A surname alone ('Jordan said') that the recogniser took for something else.
+        if word[:1].isupper():
+            named = next((p for p in found.persons if fold(p.name.split()[-1]) == fold(word)), None)
+            if named:
+                return named.name, "person", verb
+    for word in (fold(w) for w in words):
         if word in lexicon.PRONOUNS:
-            last = found.last_person_before(quote_at)
+            last = found.subject_before(quote_at)
             return (last.name, "person", verb) if last else (None, None, verb)
     org = found.org_at(where, where + len(window))
-    role_hit = _role_person(window, found, quote_at)
-    if role_hit:
-        return role_hit.name, "person", verb
     if org:
         return org.name, "organization", verb
+    role_hit = _role_person(words, found, quote_at)
+    if role_hit:
+        return role_hit.name, "person", verb
+    body = _body_noun(words, found, quote_at)
+    if body:
+        return body.name, "organization", verb
     return None, None, verb
 
 
-def _role_person(window: str, found: Found, quote_at: int) -> Person | None:
-    for word in (fold(w) for w in _WORD.findall(window)):
-        if word in _ROLE_NOUNS:
-            stem = _ROLE_NOUNS[word]
-            matching = [p for p in found.persons if p.role and stem and stem in fold(p.role)]
-            if matching:
-                return matching[0]
-            return found.last_person_before(quote_at)
+def _role_person(words: list[str], found: Found, quote_at: int) -> Person | None:
+    """'the minister said', '– деді әкім': the person holding that role, else the story's subject."""
+    for word in words:
+        low = fold(word)
+        stems = [low, *(s for s in _kazakh_stems(low))]
+        if not any(s in lexicon.ROLE_HEADS or s in _STATE_HEAD for s in stems):
+            continue
+        key = _STATE_HEAD.get(low, low)[:5]
+        matching = [p for p in found.persons if p.role and key in fold(p.role)]
+        if matching:
+            return matching[0]
+        return found.subject_before(quote_at)
     return None
 
 
-__all__ = ["Org", "extract"]
+def _body_noun(words: list[str], found: Found, quote_at: int) -> Org | None:
+    """'the ministry said in a statement': the body of that kind named last before the quote."""
+    for word in words:
+        low = fold(word)
+        if low in lexicon.ORG_HEADS and word[:1].islower():
+            candidates = [o for o in found.orgs if low[:5] in fold(o.name) and min(o.mentions)[0] < quote_at]
+            if candidates:
+                return candidates[-1]
+    return None
+
+
+def _kazakh_stems(word: str) -> list[str]:
+    from workers.enrich.morph import kazakh_stems
+
+    return kazakh_stems(word) if re.search(r"[әғқңөұүһі]", word) else []
+
+
+# Words for the head of state that name the president without the word 'president'.
+_STATE_HEAD = {"басшысы": "президент", "басшы": "президент", "state": "president", "государства": "президент",
+               "prezıdent": "prezıdent", "ákim": "ákim"}
+
+
+__all__ = ["extract"]
