@@ -28,7 +28,9 @@ class Rules:
 DEFAULT_RULES = Rules()
 
 
-def validate(article: ParsedArticle, *, rules: Rules = DEFAULT_RULES, now: datetime | None = None) -> ParsedArticle:
+def validate(
+    article: ParsedArticle, *, rules: Rules = DEFAULT_RULES, now: datetime | None = None
+) -> ParsedArticle:
     """Return the article unchanged if acceptable, else raise ValidationFailed saying why."""
     _check_text(article, rules)
     _check_headline(article, rules)
@@ -81,12 +83,14 @@ def _check_date(article: ParsedArticle, published: datetime, rules: Rules, now: 
     if published < rules.earliest:
         raise _fail(
             article,
-            f"publication date {published.date()} is before {rules.earliest.date()}: not a plausible news date",
+            f"publication date {published.date()} is before {rules.earliest.date()}: "
+            "not a plausible news date",
             "bad_date",
         )
     if published > now + rules.future_tolerance:
         raise _fail(
             article,
-            f"publication date {published.isoformat()} is in the future (now is {now.isoformat(timespec='seconds')})",
+            f"publication date {published.isoformat()} is in the future "
+            f"(now is {now.isoformat(timespec='seconds')})",
             "bad_date",
         )

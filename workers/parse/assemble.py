@@ -32,9 +32,7 @@ def from_lines(lines: list[str], *, head: str | None, context: Context) -> list[
     several = listing.is_listing(segments)
     drafts: list[tuple[article.Draft, datetime | None]] = []
     for number, segment in enumerate(segments):
-        # The ` date` line names the page: for a listing it is only a fallback headline.
-        offered = head if number == 0 and (not several or _could_be_headline(head)) else None
-        source: article.HeadlineSource = "fallback" if several else "resolve"
+        offered, source = _headline_offer(head if number == 0 else None, segment, several=several)
         draft = article.build(segment.lines, head=offered, source=source, reference=context.reference)
         if draft is not None:
             drafts.append((draft, segment.stated))
@@ -48,6 +46,20 @@ def from_lines(lines: list[str], *, head: str | None, context: Context) -> list[
         to_parsed(draft, context, index=index, stated=stated, parser=parser)
         for index, (draft, stated) in enumerate(drafts)
     ]
+
+
+def _headline_offer(
+    head: str | None, segment: listing.Segment, *, several: bool
+) -> tuple[str | None, article.HeadlineSource]:
+    """What the ` date` line offers this segment as its headline, and how far to trust it.
+
+    The ` date` line names the page. On a single article, or on a page's main article above a
+    listing of related ones, that is the article's headline; on a listing it is at most a
+    fallback for the first entry, and not even that when it names a section (`Latest news`).
+    """
+    if not several or segment.stated is None:
+        return head, "resolve"
+    return (head if _could_be_headline(head) else None), "fallback"
 
 
 def _could_be_headline(head: str | None) -> bool:

@@ -28,13 +28,14 @@ def decode(data: bytes, declared: str | None = None) -> str:
     for bom, encoding in _BOMS:
         if data.startswith(bom):
             return data[len(bom) :].decode(encoding, errors="replace")
+    # Before UTF-8: ASCII-range UTF-16 is valid UTF-8 too, a NUL in every other byte.
+    if (wide := _utf16_without_bom(data)) is not None:
+        return data.decode(wide, errors="replace")
     # Valid UTF-8 with non-ASCII bytes is almost never another encoding by accident, while declared
     # single-byte charsets (cp1251 headers on UTF-8 pages) are often wrong: UTF-8 is tried first.
     for candidate in ("utf-8", declared, _inline_charset(data)):
         if candidate and (text := _strict(data, candidate)) is not None:
             return text
-    if (wide := _utf16_without_bom(data)) is not None:
-        return data.decode(wide, errors="replace")
     if _looks_cp1251(data):
         return data.decode("cp1251", errors="replace")
     best = from_bytes(data[:200_000]).best()
