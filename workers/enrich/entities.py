@@ -33,6 +33,7 @@ _SURNAME_SHAPE = re.compile(
     re.IGNORECASE,
 )
 _ACRONYM = re.compile(r"^[A-ZА-ЯЁӘҒҚҢӨҰҮҺІ][A-ZА-ЯЁӘҒҚҢӨҰҮҺІ0-9&]{1,7}$")
+_KAZAKH_LETTERS = re.compile(r"[әғқңөұүһіӘҒҚҢӨҰҮҺІ]")
 _DEMONYM = re.compile(r"(?:ian|ean|ese|ish|i|ic)$|^(?:kazakh|uzbek|kyrgyz|tajik|turkmen|thai|swiss|dutch|czech)$", re.IGNORECASE)
 _POSSESSIVE = re.compile(r"['’]s?$")
 _QUOTED_NAME = re.compile(r"(?P<kind>\b[\w-]+)\s+[«\"“](?P<name>[^»\"”\n]{2,40})[»\"”]")
@@ -222,7 +223,7 @@ class _Recogniser:
             gap = window[words[k].end : words[k + 1].start if k + 1 < len(words) else len(window)]
             if gap.strip(" -–—"):
                 return None  # punctuation between the role and the name: not this name's role
-            if word in lexicon.ROLE_HEADS:
+            if self._is_role_word(words[k].text):
                 begin = k
                 while begin > 0 and window[words[begin - 1].end : words[begin].start] == " " and (
                     fold(words[begin - 1].text) in lexicon.ROLE_MODIFIERS
@@ -260,11 +261,11 @@ class _Recogniser:
     # -- passes ------------------------------------------------------------------------------
     def run(self) -> None:
         self._quoted_orgs()
+        self._regions()
         for run in _runs(self.text, self.toks):
             self._classify(run)
         self._kazakh_orgs()
         self._russian_lowercase_orgs()
-        self._regions()
         self._lone_places()
 
     def _quoted_orgs(self) -> None:
@@ -295,6 +296,12 @@ class _Recogniser:
             place_len = self._place_len(run, i)
             head = self._org_head(run, i)
             if head is not None and not (place_len and i + place_len > head):
+                if _KAZAKH_LETTERS.search(run[head].text) or self.language == "kk":
+                    if head > i and _SURNAME_SHAPE.search(run[head - 1].text):
+                        self._add_person(run[i:head], role_words)
+                    role_words = []
+                    i = head + 1  # Kazakh names end in their head: found by _kazakh_orgs
+                    continue
                 if is_cyrillic(run[head].text) and head == len(run) - 1:
                     self._cyrillic_org(run[i], run[head])
                     i = head + 1
@@ -367,12 +374,19 @@ class _Recogniser:
             if word in _PORTFOLIO or word in ("of", "for", "the", "and"):
                 j += 1
                 continue
-            n = self._place_len(run, j) or self._known_org(run, j)
-            if n:
+            known = self._known_org(run, j)
+            if known:
+                self._add_org(run[j : j + known], known=True)
+                j += known
+                continue
+            n = self._place_len(run, j)
+            if n and not self._place_is_name(run, j, n, run[:1]):
                 j += n
                 continue
             head = self._org_head(run, j)
             if head is not None:
+                if head > j and fold(run[head].text) not in ("board", "office", "department", "service"):
+                    self._add_org(run[j : head + 1])
                 j = head + 1
                 continue
             break
@@ -473,7 +487,9 @@ class _Recogniser:
         if i > 0 and run[i - 1].capitalised and fold(run[i - 1].text) in lexicon.FIRST_NAMES:
             return True
         entry = self.place_at([_bare(t.text) for t in run[i : i + n]])
-        if entry is None or entry.kind == "country" or entry.curated or entry.population >= 1_000_000:
+        if entry is None or entry.kind == "country" or entry.curated:
+            return False
+        if entry.population >= 1_000_000 and not role_words:
             return False
         if i + n < len(run):
             nxt = run[i + n]
@@ -515,6 +531,9 @@ class _Recogniser:
             return
         if known and len(words) == 1:
             name = self._known_name(name) or name
+            expansion = KNOWN_ORGS.get(name)
+            if expansion and not _ACRONYM.match(name):
+                name = expansion  # a short form: 'Нацбанк' is the National Bank
         self.org_mentions.append((start, end, name, None))
         self.taken.append((start, end))
 
@@ -526,6 +545,8 @@ class _Recogniser:
         if any(fold(w) in lexicon.NOT_NAMES or fold(w) in lexicon.STOP_CAPITALS for w in texts):
             return
         if any(w.isupper() and len(w) > 1 for w in texts) or any(ch.isdigit() for w in texts for ch in w):
+            return
+        if any(s <= start < e for s, e, _ in self.regions):
             return
         if len(texts) == 1 and (_DEMONYM.search(texts[0]) or (is_cyrillic(texts[0]) and morph.is_adjective(texts[0]))):
             return
@@ -637,7 +658,8 @@ class _Recogniser:
 
     def _context_ok(self, i: int, n: int, entry: Entry) -> bool:
         """A lone capitalised word that is a town's name only counts in a place-like context."""
-        if entry.kind == "country" or entry.curated or entry.population >= 300_000 or n > 1:
+        main_name = fold(entry.name) == fold(_bare(self.toks[i].text))
+        if entry.kind == "country" or entry.curated or n > 1 or (main_name and entry.population >= 300_000):
             return True
         before = fold(self.text[max(0, self.toks[i].start - 12) : self.toks[i].start])
         words = before.split()
@@ -778,14 +800,20 @@ def _merge_orgs(rec: _Recogniser) -> list[Org]:
     return _merge_prefixes(orgs)
 
 
+def _qualified(short: list[str], long: list[str]) -> bool:
+    """True when the long name is the short one plus a qualifier: 'of Kazakhstan', 'Казахстана'."""
+    if len(short) >= len(long) or long[: len(short)] != short:
+        return False
+    rest = long[len(short)]
+    return rest in ("of", "for") or is_cyrillic(rest)
+
+
 def _merge_prefixes(orgs: list[Org]) -> list[Org]:
     """'National Bank' and 'National Bank of Kazakhstan' are one body: keep the longer name."""
     kept: list[Org] = []
     for org in sorted(orgs, key=lambda o: -len(o.name)):
         words = fold(org.name).split()
-        longer = next(
-            (k for k in kept if len(words) >= 2 and fold(k.name).split()[: len(words)] == words), None
-        )
+        longer = next((k for k in kept if _qualified(words, fold(k.name).split())), None)
         if longer:
             longer.mentions.extend(org.mentions)
             longer.acronym = longer.acronym or org.acronym

@@ -33,7 +33,7 @@ ROLE_HEADS = _words(
     """president minister premier chairman chairwoman chair speaker spokesman spokeswoman
     spokesperson secretary ambassador envoy governor mayor akim director head chief deputy
     vice-minister vice-president chancellor king queen prince emir sheikh sultan senator
-    deputy mp lawmaker commissioner general colonel captain coach judge prosecutor ceo founder
+    deputy mp lawmaker commissioner colonel captain coach judge prosecutor ceo founder
     chairperson executive manager professor dr mr mrs ms sir lord pope patriarch mufti imam
     analyst expert economist rector dean leader counsellor adviser advisor aide representative
     officer commander editor correspondent reporter journalist author writer player champion

@@ -164,7 +164,7 @@ def _speaker(window: str, where: int, quote_at: int, found: Found) -> tuple[str 
     for word in words:
         # A surname alone ('Jordan said') that the recogniser took for something else.
         if word[:1].isupper():
-            named = next((p for p in found.persons if fold(p.name.split()[-1]) == fold(word)), None)
+            named = next((p for p in found.persons if fold(word) in {fold(t) for t in p.name.split()}), None)
             if named:
                 return named.name, "person", verb
     for word in (fold(w) for w in words):
