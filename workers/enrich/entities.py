@@ -183,7 +183,7 @@ def _runs(text: str, toks: list[Token]) -> list[list[Token]]:
             gap = text[prev[-1].end : run[0].start]
             heads = {fold(t.text) for t in prev}
             if gap in _CONNECTORS and (heads & lexicon.ORG_HEADS or heads & lexicon.ROLE_HEADS):
-                connector = [Token(w, prev[-1].end + 1, prev[-1].end + 1 + len(w)) for w in gap.split()]
+                connector = [Token(w, prev[-1].end + 1, prev[-1].end + 1 + len(w), False) for w in gap.split()]
                 merged[-1] = [*prev, *connector, *run]
                 continue
         merged.append(run)
@@ -577,6 +577,8 @@ class _Recogniser:
 
     def _kazakh_orgs(self) -> None:
         """Kazakh names end in their head word: 'Сыртқы істер министрлігі', 'Ұлттық банкі'."""
+        if self.language != "kk" and not _KAZAKH_LETTERS.search(self.text):
+            return
         for k, tok in enumerate(self.toks):
             if tok.capitalised or fold(tok.text) not in lexicon.ORG_HEADS or not re.search(r"[әғқңөұүһі]|лігі|лиги", tok.text):
                 continue
@@ -595,6 +597,8 @@ class _Recogniser:
 
     def _russian_lowercase_orgs(self) -> None:
         """'Национальный банк Казахстана': a capitalised adjective before a lower-case head word."""
+        if not is_cyrillic(self.text[:2000]):
+            return
         for k in range(1, len(self.toks)):
             tok = self.toks[k]
             if tok.capitalised or fold(tok.text) not in lexicon.ORG_HEADS or not is_cyrillic(tok.text):

@@ -25,4 +25,7 @@ _NAMES = {re.sub(r"\W", "_", name): name for name in REGIONS}
 
 def find(text: str) -> list[tuple[int, int, str]]:
     """(start, end, English name) of each region named in the text."""
+    low = text.lower()
+    if not any(word in low for word in ("region", "oblast", "област", "облыс")):
+        return []
     return [(m.start(), m.end(), _NAMES[m.lastgroup or ""]) for m in _REGION.finditer(text)]

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import lru_cache
 
 # A word: letters/digits, with inner hyphens and apostrophes (Nur-Sultan, O'Brien, Қасым-Жомарт).
 _TOKEN = re.compile(r"\w+(?:[-'’]\w+)*", re.UNICODE)
@@ -19,16 +20,12 @@ class Token:
     text: str
     start: int
     end: int
-
-    @property
-    def capitalised(self) -> bool:
-        """True when the word starts with an upper-case letter."""
-        return self.text[0].isupper()
+    capitalised: bool = field(default=False, compare=False)  # starts with an upper-case letter
 
 
 def tokens(text: str) -> list[Token]:
     """The words of a text with their character offsets."""
-    return [Token(m.group(), m.start(), m.end()) for m in _TOKEN.finditer(text)]
+    return [Token(m.group(), m.start(), m.end(), m.group()[0].isupper()) for m in _TOKEN.finditer(text)]
 
 
 def sentence_starts(text: str) -> set[int]:
@@ -53,6 +50,7 @@ def script_counts(text: str) -> tuple[int, int]:
     return len(_LATIN.findall(text)), len(_CYRILLIC.findall(text))
 
 
+@lru_cache(maxsize=200_000)
 def fold(text: str) -> str:
     """Case- and ё-folded form used as a lookup key."""
     return text.casefold().replace("ё", "е").replace("’", "'")

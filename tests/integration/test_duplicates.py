@@ -1,0 +1,108 @@
+"""Near-duplicates and routing through the real CLI -> Celery worker -> duplicate index -> sink path."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import redis
+
+from services.keys import Keys
+from services.settings import Settings
+from tests.support import WorkerProcess, env_for, wait_for
+
+ORIGINAL = """ date 2024-05-14 Kazakhstan to build three new grain terminals on the Caspian coast
+
+AKTAU. KAZINFORM – Kazakhstan will build three grain terminals on its Caspian coast by 2027 to raise exports to Iran, Azerbaijan and the Gulf states, Minister of Agriculture Aidarbek Saparov said on Tuesday.
+
+The terminals near Aktau and Kuryk will handle up to 1.5 million tonnes of wheat and barley a year. Two of them will be built by private investors, and the third by the national company Food Contract Corporation.
+
+"Our farmers harvested a record crop, and the ports must keep pace with them," Saparov said at a briefing in Aktau.
+
+Grain shipments across the Caspian grew by 40 percent last year, according to the ministry. Rail tariffs for grain travelling to the coast will be cut by a fifth from July.
+"""
+
+# Another outlet's copy: new dateline, paragraphs reordered, one sentence rewritten.
+REWRITE = """ date 2024-05-15 Kazakhstan plans three grain terminals on the Caspian
+
+ASTANA, May 15 – "Our farmers harvested a record crop, and the ports must keep pace with them," Saparov said at a briefing in Aktau.
+
+Kazakhstan will build three grain terminals on its Caspian coast by 2027 to raise exports to Iran, Azerbaijan and the Gulf states, Minister of Agriculture Aidarbek Saparov said on Tuesday.
+
+Grain shipments across the Caspian grew by 40 percent last year, according to the ministry. Rail tariffs for grain travelling to the coast will be cut by a fifth from July.
+
+The terminals near Aktau and Kuryk will handle as much as 1.5 million tonnes of grain annually. Two of them will be built by private investors, and the third by the national company Food Contract Corporation.
+"""
+
+# Same topic, same minister, different story.
+UNRELATED = """ date 2024-05-16 Wheat sowing nears completion in northern regions
+
+KOSTANAY. KAZINFORM – Farmers in Kostanay, Akmola and North Kazakhstan regions have sown 85 percent of the planned wheat area, Minister of Agriculture Aidarbek Saparov said on Thursday.
+
+Warm weather in early May let farmers start a week earlier than usual. The ministry expects the sowing campaign to end by May 25, and has asked banks to speed up loans for fuel and seeds.
+
+"Diesel prices for farmers are fixed until the end of the campaign," Saparov told reporters in Kostanay.
+"""
+
+
+def _cli(settings: Settings, *args: str) -> None:
+    env = env_for(settings, NEWSWIRE_ROUTES=json.dumps({"originals": "duplicate=false", "kz": "country=KZ"}))
+    subprocess.run([sys.executable, "-m", "services.cli", *args], env=env, check=True, capture_output=True, timeout=60)
+
+
+def test_a_rewritten_copy_is_flagged_duplicate_of_the_original_and_a_same_topic_story_is_not(
+    settings: Settings, keys: Keys, r: redis.Redis, tmp_path: Path
+) -> None:
+    routes = json.dumps({"originals": "duplicate=false", "kz": "country=KZ"})
+    worker = WorkerProcess(settings, tmp_path / "worker.log", NEWSWIRE_ROUTES=routes).start()
+    try:
+        for name, text in (("original", ORIGINAL), ("rewrite", REWRITE), ("unrelated", UNRELATED)):
+            path = tmp_path / f"{name}.txt"
+            path.write_text(text, encoding="utf-8")
+            _cli(settings, "ingest", str(path))
+            wait_for(lambda n=name: r.xlen(keys.events) == ["original", "rewrite", "unrelated"].index(n) + 1,
+                     what=f"{name} published")
+        events = {json.loads(f["data"])["headline"]: json.loads(f["data"]) for _, f in r.xrange(keys.events)}
+        original = events["Kazakhstan to build three new grain terminals on the Caspian coast"]
+        rewrite = events["Kazakhstan plans three grain terminals on the Caspian"]
+        unrelated = events["Wheat sowing nears completion in northern regions"]
+
+        assert original["duplicate_of"] is None
+        assert rewrite["duplicate_of"] == original["id"]
+        assert rewrite["story_id"] == original["story_id"]
+        assert unrelated["duplicate_of"] is None
+
+        # Duplicates are flagged, not dropped: the main stream has all three, 'originals' two.
+        originals = [json.loads(f["data"])["id"] for _, f in r.xrange(keys.stream("originals"))]
+        assert sorted(originals) == sorted([original["id"], unrelated["id"]])
+        assert r.xlen(keys.stream("kz")) == 3
+
+        # The same copy again (a redelivery or a re-ingest) keeps its annotation and adds nothing.
+        _cli(settings, "ingest", str(tmp_path / "rewrite.txt"))
+        wait_for(lambda: int(r.hget(keys.counters, "documents_processed") or 0) >= 4, what="re-ingest processed")
+        assert r.xlen(keys.events) == 3
+        assert r.get(keys.duplicate_annotation(rewrite["id"])) == f"{original['id']}|{original['story_id']}"
+    finally:
+        worker.stop()
+
+
+def test_an_exact_copy_under_another_url_is_a_duplicate_by_content_hash(
+    settings: Settings, keys: Keys, r: redis.Redis
+) -> None:
+    from schemas import RawDocument
+    from services.sink.duplicates import annotate_and_route
+    from workers.pipeline import process
+
+    first = process(RawDocument.create(ORIGINAL.encode(), channel="cli", url="https://a.example/1")).events[0]
+    second = process(RawDocument.create(ORIGINAL.encode(), channel="cli", url="https://b.example/2")).events[0]
+    client = redis.Redis.from_url(str(settings.redis_url))
+    try:
+        annotated, routes = annotate_and_route(client, keys, settings, [first, second])
+    finally:
+        client.close()
+    assert first.id != second.id
+    assert annotated[0].duplicate_of is None
+    assert annotated[1].duplicate_of == first.id
+    assert routes == [[], []]  # no routing rules configured
