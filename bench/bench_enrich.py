@@ -18,10 +18,21 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from schemas import RawDocument  # noqa: E402
-from workers.enrich import basics, duplicates, entities, gazetteer, keywords, language, places, quotes, tone, topics  # noqa: E402
-from workers.enrich import enrich  # noqa: E402
-from workers.parse import parse  # noqa: E402
+from schemas import RawDocument
+from workers.enrich import (
+    basics,
+    duplicates,
+    enrich,
+    entities,
+    gazetteer,
+    keywords,
+    language,
+    places,
+    quotes,
+    tone,
+    topics,
+)
+from workers.parse import parse
 
 CORPUS = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "enrich"
 TARGET_MS = 0.5
@@ -79,12 +90,18 @@ def main() -> None:
         "keywords": lambda: keywords.extract(body, article.headline),
         "topics": lambda: topics.classify(body, article.headline),
         "tone": lambda: tone.score(text, "en"),
-        "hash+lede+word count": lambda: (basics.content_hash(body), basics.lede(body), basics.word_count(body)),
+        "hash+lede+word count": lambda: (
+            basics.content_hash(body),
+            basics.lede(body),
+            basics.word_count(body),
+        ),
         "duplicate signature (task)": lambda: duplicates.signature(body),
     }
     print(f"{'baseline: tokenisation pass':34} {baseline:8.3f} ms   1.0x")
-    print(f"{'enrich() total':34} {total:8.3f} ms {total / baseline:6.1f}x   (target <= {TARGET_MS} ms: "
-          f"{'met' if total <= TARGET_MS else 'NOT met'})")
+    print(
+        f"{'enrich() total':34} {total:8.3f} ms {total / baseline:6.1f}x   (target <= {TARGET_MS} ms: "
+        f"{'met' if total <= TARGET_MS else 'NOT met'})"
+    )
     for name, fn in stages.items():
         ms = median_ms(fn, args.runs)
         print(f"  {name:32} {ms:8.3f} ms {ms / baseline:6.1f}x")

@@ -125,14 +125,23 @@ class DuplicateIndex:
                 *(self._keys.duplicate_band(band) for band in bands),
                 *stories,
             ]
-            args = [event.id, f"{now:.3f}", self._ttl, self._threshold, sig.values if sig else "",
-                    "st_" + event.id.removeprefix("nw_")[:24], self._story_window]
+            args = [
+                event.id,
+                f"{now:.3f}",
+                self._ttl,
+                self._threshold,
+                sig.values if sig else "",
+                "st_" + event.id.removeprefix("nw_")[:24],
+                self._story_window,
+            ]
             self._script(keys=keys, args=args, client=pipe)
         replies = pipe.execute()
         annotated = []
         for event, reply in zip(events, replies, strict=True):
             dup, _, story = (reply.decode() if isinstance(reply, bytes) else reply).partition("|")
-            annotated.append(event.model_copy(update={"duplicate_of": dup or None, "story_id": story or None}))
+            annotated.append(
+                event.model_copy(update={"duplicate_of": dup or None, "story_id": story or None})
+            )
         return annotated
 
 

@@ -49,7 +49,9 @@ Warm weather in early May let farmers start a week earlier than usual. The minis
 
 def _cli(settings: Settings, *args: str) -> None:
     env = env_for(settings, NEWSWIRE_ROUTES=json.dumps({"originals": "duplicate=false", "kz": "country=KZ"}))
-    subprocess.run([sys.executable, "-m", "services.cli", *args], env=env, check=True, capture_output=True, timeout=60)
+    subprocess.run(
+        [sys.executable, "-m", "services.cli", *args], env=env, check=True, capture_output=True, timeout=60
+    )
 
 
 def test_a_rewritten_copy_is_flagged_duplicate_of_the_original_and_a_same_topic_story_is_not(
@@ -62,8 +64,10 @@ def test_a_rewritten_copy_is_flagged_duplicate_of_the_original_and_a_same_topic_
             path = tmp_path / f"{name}.txt"
             path.write_text(text, encoding="utf-8")
             _cli(settings, "ingest", str(path))
-            wait_for(lambda n=name: r.xlen(keys.events) == ["original", "rewrite", "unrelated"].index(n) + 1,
-                     what=f"{name} published")
+            wait_for(
+                lambda n=name: r.xlen(keys.events) == ["original", "rewrite", "unrelated"].index(n) + 1,
+                what=f"{name} published",
+            )
         events = {json.loads(f["data"])["headline"]: json.loads(f["data"]) for _, f in r.xrange(keys.events)}
         original = events["Kazakhstan to build three new grain terminals on the Caspian coast"]
         rewrite = events["Kazakhstan plans three grain terminals on the Caspian"]
@@ -81,7 +85,9 @@ def test_a_rewritten_copy_is_flagged_duplicate_of_the_original_and_a_same_topic_
 
         # The same copy again (a redelivery or a re-ingest) keeps its annotation and adds nothing.
         _cli(settings, "ingest", str(tmp_path / "rewrite.txt"))
-        wait_for(lambda: int(r.hget(keys.counters, "documents_processed") or 0) >= 4, what="re-ingest processed")
+        wait_for(
+            lambda: int(r.hget(keys.counters, "documents_processed") or 0) >= 4, what="re-ingest processed"
+        )
         assert r.xlen(keys.events) == 3
         assert r.get(keys.duplicate_annotation(rewrite["id"])) == f"{original['id']}|{original['story_id']}"
     finally:
@@ -96,7 +102,9 @@ def test_an_exact_copy_under_another_url_is_a_duplicate_by_content_hash(
     from workers.pipeline import process
 
     first = process(RawDocument.create(ORIGINAL.encode(), channel="cli", url="https://a.example/1")).events[0]
-    second = process(RawDocument.create(ORIGINAL.encode(), channel="cli", url="https://b.example/2")).events[0]
+    second = process(RawDocument.create(ORIGINAL.encode(), channel="cli", url="https://b.example/2")).events[
+        0
+    ]
     client = redis.Redis.from_url(str(settings.redis_url))
     try:
         annotated, routes = annotate_and_route(client, keys, settings, [first, second])

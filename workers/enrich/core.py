@@ -34,7 +34,9 @@ def enrich(article: ParsedArticle, raw: RawDocument, *, now: datetime | None = N
         lede=basics.lede(article.body),
         word_count=basics.word_count(article.body),
         persons=[Person(name=p.name, role=p.role, mentions=len(p.mentions)) for p in found.persons],
-        organizations=[Organization(name=o.name, acronym=o.acronym, mentions=len(o.mentions)) for o in found.orgs],
+        organizations=[
+            Organization(name=o.name, acronym=o.acronym, mentions=len(o.mentions)) for o in found.orgs
+        ],
         places=places.to_places(
             found.places, found.regions, article.dateline.place if article.dateline else None, gaz
         ),

@@ -16,7 +16,6 @@ import numpy as np
 from schemas import NewsEvent
 from workers.enrich.text import fold
 
-
 PERMUTATIONS = 64
 BANDS = 16  # 16 bands of 4 values: texts with Jaccard 0.5 share a band with p ~ 0.65, 0.8 with p > 0.99
 ROWS = PERMUTATIONS // BANDS

@@ -34,7 +34,9 @@ _SURNAME_SHAPE = re.compile(
 )
 _ACRONYM = re.compile(r"^[A-ZА-ЯЁӘҒҚҢӨҰҮҺІ][A-ZА-ЯЁӘҒҚҢӨҰҮҺІ0-9&]{1,7}$")
 _KAZAKH_LETTERS = re.compile(r"[әғқңөұүһіӘҒҚҢӨҰҮҺІ]")
-_DEMONYM = re.compile(r"(?:ian|ean|ese|ish|i|ic)$|^(?:kazakh|uzbek|kyrgyz|tajik|turkmen|thai|swiss|dutch|czech)$", re.IGNORECASE)
+_DEMONYM = re.compile(
+    r"(?:ian|ean|ese|ish|i|ic)$|^(?:kazakh|uzbek|kyrgyz|tajik|turkmen|thai|swiss|dutch|czech)$", re.IGNORECASE
+)
 _POSSESSIVE = re.compile(r"['’]s?$")
 _QUOTED_NAME = re.compile(r"(?P<kind>\b[\w-]+)\s+[«\"“](?P<name>[^»\"”\n]{2,40})[»\"”]")
 _ORG_KINDS = frozenset(
@@ -45,33 +47,104 @@ _ORG_KINDS = frozenset(
 
 # Bodies named by one word or an acronym, which no head word gives away. value: expansion.
 KNOWN_ORGS: dict[str, str | None] = {
-    "UN": "United Nations", "United Nations": None, "EU": "European Union", "NATO": None,
-    "OPEC": None, "OPEC+": None, "IMF": "International Monetary Fund", "WHO": "World Health Organization",
-    "CSTO": "Collective Security Treaty Organization", "SCO": "Shanghai Cooperation Organisation",
-    "CIS": "Commonwealth of Independent States", "EAEU": "Eurasian Economic Union",
-    "OSCE": "Organization for Security and Co-operation in Europe", "UNESCO": None, "UNICEF": None,
-    "WTO": "World Trade Organization", "ADB": "Asian Development Bank", "AIIB": None,
-    "EBRD": "European Bank for Reconstruction and Development", "CICA": None, "OTS": "Organization of Turkic States",
-    "BRICS": None, "ASEAN": None, "Kazinform": None, "TASS": None, "Reuters": None, "Trend": None,
-    "Interfax": None, "Xinhua": None, "Kazatomprom": None, "KazMunayGas": None, "Samruk-Kazyna": None,
-    "Air Astana": None, "Kaspi": None, "Halyk Bank": None, "Gazprom": None, "Rosatom": None,
-    "Tengizchevroil": None, "Chevron": None, "Kremlin": None, "Akorda": None, "Amanat": None,
-    "Google": None, "Apple": None, "Microsoft": None, "Tesla": None, "Boeing": None, "Airbus": None,
-    "World Bank": None, "Kazakhstan Temir Zholy": None, "KTZ": "Kazakhstan Temir Zholy",
-    "ООН": "Организация Объединенных Наций", "ЕС": "Европейский союз", "НАТО": None, "ОПЕК": None,
-    "МВФ": "Международный валютный фонд", "ВОЗ": "Всемирная организация здравоохранения",
-    "ОДКБ": "Организация Договора о коллективной безопасности", "ШОС": "Шанхайская организация сотрудничества",
-    "СНГ": "Содружество Независимых Государств", "ЕАЭС": "Евразийский экономический союз",
-    "ОБСЕ": None, "ЮНЕСКО": None, "ВТО": None, "ЕАБР": "Евразийский банк развития",
-    "МИД": "Министерство иностранных дел", "ТАСС": None, "Казинформ": None, "Казатомпром": None,
-    "Газпром": None, "Росатом": None, "Самрук-Казына": None, "Кремль": None, "Акорда": None,
-    "Ақорда": None, "БҰҰ": "Біріккен Ұлттар Ұйымы", "ЕО": "Еуропалық одақ", "ҰҚШҰ": None,
-    "Сбербанк": None, "Роскосмос": None, "Аманат": None,
-    "Нацбанк": "Национальный банк", "Kaspi.kz": None, "Kazhydromet": None, "Казгидромет": None,
-    "Қазгидромет": None, "Roscosmos": None, "Минэнерго": "Министерство энергетики",
-    "МЧС": "Министерство по чрезвычайным ситуациям", "Минфин": "Министерство финансов",
-    "Мажилис": None, "Mazhilis": None, "Majilis": None, "Мәжіліс": None, "Сенат": None,
-    "Kazakhtelecom": None, "Казахтелеком": None, "Akimat": None,
+    "UN": "United Nations",
+    "United Nations": None,
+    "EU": "European Union",
+    "NATO": None,
+    "OPEC": None,
+    "OPEC+": None,
+    "IMF": "International Monetary Fund",
+    "WHO": "World Health Organization",
+    "CSTO": "Collective Security Treaty Organization",
+    "SCO": "Shanghai Cooperation Organisation",
+    "CIS": "Commonwealth of Independent States",
+    "EAEU": "Eurasian Economic Union",
+    "OSCE": "Organization for Security and Co-operation in Europe",
+    "UNESCO": None,
+    "UNICEF": None,
+    "WTO": "World Trade Organization",
+    "ADB": "Asian Development Bank",
+    "AIIB": None,
+    "EBRD": "European Bank for Reconstruction and Development",
+    "CICA": None,
+    "OTS": "Organization of Turkic States",
+    "BRICS": None,
+    "ASEAN": None,
+    "Kazinform": None,
+    "TASS": None,
+    "Reuters": None,
+    "Trend": None,
+    "Interfax": None,
+    "Xinhua": None,
+    "Kazatomprom": None,
+    "KazMunayGas": None,
+    "Samruk-Kazyna": None,
+    "Air Astana": None,
+    "Kaspi": None,
+    "Halyk Bank": None,
+    "Gazprom": None,
+    "Rosatom": None,
+    "Tengizchevroil": None,
+    "Chevron": None,
+    "Kremlin": None,
+    "Akorda": None,
+    "Amanat": None,
+    "Google": None,
+    "Apple": None,
+    "Microsoft": None,
+    "Tesla": None,
+    "Boeing": None,
+    "Airbus": None,
+    "World Bank": None,
+    "Kazakhstan Temir Zholy": None,
+    "KTZ": "Kazakhstan Temir Zholy",
+    "ООН": "Организация Объединенных Наций",
+    "ЕС": "Европейский союз",
+    "НАТО": None,
+    "ОПЕК": None,
+    "МВФ": "Международный валютный фонд",
+    "ВОЗ": "Всемирная организация здравоохранения",
+    "ОДКБ": "Организация Договора о коллективной безопасности",
+    "ШОС": "Шанхайская организация сотрудничества",
+    "СНГ": "Содружество Независимых Государств",
+    "ЕАЭС": "Евразийский экономический союз",
+    "ОБСЕ": None,
+    "ЮНЕСКО": None,
+    "ВТО": None,
+    "ЕАБР": "Евразийский банк развития",
+    "МИД": "Министерство иностранных дел",
+    "ТАСС": None,
+    "Казинформ": None,
+    "Казатомпром": None,
+    "Газпром": None,
+    "Росатом": None,
+    "Самрук-Казына": None,
+    "Кремль": None,
+    "Акорда": None,
+    "Ақорда": None,
+    "БҰҰ": "Біріккен Ұлттар Ұйымы",
+    "ЕО": "Еуропалық одақ",
+    "ҰҚШҰ": None,
+    "Сбербанк": None,
+    "Роскосмос": None,
+    "Аманат": None,
+    "Нацбанк": "Национальный банк",
+    "Kaspi.kz": None,
+    "Kazhydromet": None,
+    "Казгидромет": None,
+    "Қазгидромет": None,
+    "Roscosmos": None,
+    "Минэнерго": "Министерство энергетики",
+    "МЧС": "Министерство по чрезвычайным ситуациям",
+    "Минфин": "Министерство финансов",
+    "Мажилис": None,
+    "Mazhilis": None,
+    "Majilis": None,
+    "Мәжіліс": None,
+    "Сенат": None,
+    "Kazakhtelecom": None,
+    "Казахтелеком": None,
+    "Akimat": None,
 }
 _KNOWN_FOLDED = {fold(k): k for k in KNOWN_ORGS}
 _KNOWN_MAX_WORDS = max(k.count(" ") + 1 for k in KNOWN_ORGS)
@@ -119,7 +192,10 @@ class Found:
 
     def shifted(self, delta: int) -> Found:
         """The same findings with offsets moved by -delta (headline + body -> body offsets)."""
-        people = {id(p): Person(p.name, p.surname_key, p.role, [(s - delta, e - delta) for s, e in p.mentions]) for p in self.persons}
+        people = {
+            id(p): Person(p.name, p.surname_key, p.role, [(s - delta, e - delta) for s, e in p.mentions])
+            for p in self.persons
+        }
         orgs = [Org(o.name, o.acronym, [(s - delta, e - delta) for s, e in o.mentions]) for o in self.orgs]
         subjects = [(at - delta, people[id(p)]) for at, p in self.subjects]
         return Found(list(people.values()), orgs, [], [], subjects)
@@ -183,7 +259,9 @@ def _runs(text: str, toks: list[Token]) -> list[list[Token]]:
             gap = text[prev[-1].end : run[0].start]
             heads = {fold(t.text) for t in prev}
             if gap in _CONNECTORS and (heads & lexicon.ORG_HEADS or heads & lexicon.ROLE_HEADS):
-                connector = [Token(w, prev[-1].end + 1, prev[-1].end + 1 + len(w), False) for w in gap.split()]
+                connector = [
+                    Token(w, prev[-1].end + 1, prev[-1].end + 1 + len(w), False) for w in gap.split()
+                ]
                 merged[-1] = [*prev, *connector, *run]
                 continue
         merged.append(run)
@@ -225,9 +303,16 @@ class _Recogniser:
                 return None  # punctuation between the role and the name: not this name's role
             if self._is_role_word(words[k].text):
                 begin = k
-                while begin > 0 and window[words[begin - 1].end : words[begin].start] == " " and (
-                    fold(words[begin - 1].text) in lexicon.ROLE_MODIFIERS
-                    or (words[begin - 1].capitalised and fold(words[begin - 1].text) not in lexicon.STOP_CAPITALS)
+                while (
+                    begin > 0
+                    and window[words[begin - 1].end : words[begin].start] == " "
+                    and (
+                        fold(words[begin - 1].text) in lexicon.ROLE_MODIFIERS
+                        or (
+                            words[begin - 1].capitalised
+                            and fold(words[begin - 1].text) not in lexicon.STOP_CAPITALS
+                        )
+                    )
                 ):
                     begin -= 1
                 return window[words[begin].start :].strip(" ,")
@@ -312,7 +397,8 @@ class _Recogniser:
                 role_words = []
                 continue
             if self._is_role_word(tok.text) or (
-                (fold(tok.text) in lexicon.ROLE_MODIFIERS or _DEMONYM.search(tok.text)) and self._role_follows(run, i)
+                (fold(tok.text) in lexicon.ROLE_MODIFIERS or _DEMONYM.search(tok.text))
+                and self._role_follows(run, i)
             ):
                 role_words.append(tok)
                 i = self._role_complement(run, i + 1, role_words)
@@ -434,10 +520,16 @@ class _Recogniser:
                 continue
             if self._is_role_word(run[end].text) or is_cyrillic(run[end].text):
                 break
-            if self._looks_like_name_start(run, end) and fold(run[end - 1].text) not in ("of", "for", "and", "the"):
+            if self._looks_like_name_start(run, end) and fold(run[end - 1].text) not in (
+                "of",
+                "for",
+                "and",
+                "the",
+            ):
                 break
-            if fold(run[end - 1].text) not in ("of", "for", "and", "the") and not (
-                fold(run[end].text) in lexicon.ORG_HEADS
+            if (
+                fold(run[end - 1].text) not in ("of", "for", "and", "the")
+                and fold(run[end].text) not in lexicon.ORG_HEADS
             ):
                 break
             end += 1
@@ -454,11 +546,17 @@ class _Recogniser:
             if self.text[self.toks[end - 1].end : nxt.start] != " ":
                 break
             low = fold(nxt.text)
-            if low == "и" and end + 1 < len(self.toks) and morph.is_genitive_phrase_word(self.toks[end + 1].text):
+            if (
+                low == "и"
+                and end + 1 < len(self.toks)
+                and morph.is_genitive_phrase_word(self.toks[end + 1].text)
+            ):
                 end += 1
                 continue
             if (nxt.capitalised and (self._place_len([nxt], 0) or _ACRONYM.match(nxt.text))) or (
-                not nxt.capitalised and morph.is_genitive_phrase_word(nxt.text) and low not in lexicon.STOP_CAPITALS
+                not nxt.capitalised
+                and morph.is_genitive_phrase_word(nxt.text)
+                and low not in lexicon.STOP_CAPITALS
             ):
                 end += 1
                 continue
@@ -514,7 +612,8 @@ class _Recogniser:
             if self._known_org(run, end):
                 break
             single_first = end - i == 1 and (
-                fold(run[i].text) in lexicon.FIRST_NAMES or (is_cyrillic(run[i].text) and morph.has_tag(run[i].text, "Name"))
+                fold(run[i].text) in lexicon.FIRST_NAMES
+                or (is_cyrillic(run[i].text) and morph.has_tag(run[i].text, "Name"))
             )
             if self._place_len(run, end) and not single_first and not _SURNAME_SHAPE.search(run[end].text):
                 break
@@ -548,7 +647,9 @@ class _Recogniser:
             return
         if any(s <= start < e for s, e, _ in self.regions):
             return
-        if len(texts) == 1 and (_DEMONYM.search(texts[0]) or (is_cyrillic(texts[0]) and morph.is_adjective(texts[0]))):
+        if len(texts) == 1 and (
+            _DEMONYM.search(texts[0]) or (is_cyrillic(texts[0]) and morph.is_adjective(texts[0]))
+        ):
             return
         role = self.text[role_words[0].start : role_words[-1].end] if role_words else None
         role = role or self._role_before(start)
@@ -565,8 +666,10 @@ class _Recogniser:
             evidence += 2
         if _SURNAME_SHAPE.search(texts[-1]) and len(texts) >= 2:
             evidence += 1
-        if is_cyrillic(texts[0]) and len(texts) >= 2 and (
-            morph.has_tag(texts[0], "Name") or morph.has_tag(texts[-1], "Surn")
+        if (
+            is_cyrillic(texts[0])
+            and len(texts) >= 2
+            and (morph.has_tag(texts[0], "Name") or morph.has_tag(texts[-1], "Surn"))
         ):
             evidence += 2
         if len(texts) >= 2:
@@ -580,19 +683,33 @@ class _Recogniser:
         if self.language != "kk" and not _KAZAKH_LETTERS.search(self.text):
             return
         for k, tok in enumerate(self.toks):
-            if tok.capitalised or fold(tok.text) not in lexicon.ORG_HEADS or not re.search(r"[әғқңөұүһі]|лігі|лиги", tok.text):
+            if (
+                tok.capitalised
+                or fold(tok.text) not in lexicon.ORG_HEADS
+                or not re.search(r"[әғқңөұүһі]|лігі|лиги", tok.text)
+            ):
                 continue
             begin = k
-            while begin > 0 and k - begin < 5 and self.text[self.toks[begin - 1].end : self.toks[begin].start] == " ":
+            while (
+                begin > 0
+                and k - begin < 5
+                and self.text[self.toks[begin - 1].end : self.toks[begin].start] == " "
+            ):
                 begin -= 1
                 if self.toks[begin].capitalised:
-                    while begin > 0 and self.toks[begin - 1].capitalised and self.text[self.toks[begin - 1].end : self.toks[begin].start] == " ":
+                    while (
+                        begin > 0
+                        and self.toks[begin - 1].capitalised
+                        and self.text[self.toks[begin - 1].end : self.toks[begin].start] == " "
+                    ):
                         begin -= 1
                     break
             else:
                 continue
             if self.toks[begin].capitalised and self._free(self.toks[begin].start, tok.end):
-                self.org_mentions.append((self.toks[begin].start, tok.end, self.text[self.toks[begin].start : tok.end], None))
+                self.org_mentions.append(
+                    (self.toks[begin].start, tok.end, self.text[self.toks[begin].start : tok.end], None)
+                )
                 self.taken.append((self.toks[begin].start, tok.end))
 
     def _russian_lowercase_orgs(self) -> None:
@@ -635,7 +752,10 @@ class _Recogniser:
             hit = 0
             for n in range(min(4, len(self.toks) - i), 0, -1):
                 window = self.toks[i : i + n]
-                if any(self.text[a.end : b.start] not in (" ", "-") for a, b in zip(window, window[1:], strict=False)):
+                if any(
+                    self.text[a.end : b.start] not in (" ", "-")
+                    for a, b in zip(window, window[1:], strict=False)
+                ):
                     continue
                 if not all(t.capitalised or fold(t.text) in ("of", "and") for t in window):
                     continue
@@ -667,7 +787,21 @@ class _Recogniser:
             return True
         before = fold(self.text[max(0, self.toks[i].start - 12) : self.toks[i].start])
         words = before.split()
-        return bool(words) and words[-1] in {"in", "to", "from", "near", "at", "with", "в", "во", "из", "под", "до", "city", "town"}
+        return bool(words) and words[-1] in {
+            "in",
+            "to",
+            "from",
+            "near",
+            "at",
+            "with",
+            "в",
+            "во",
+            "из",
+            "под",
+            "до",
+            "city",
+            "town",
+        }
 
 
 PlaceLookup = Callable[[list[str]], Entry | None]
@@ -688,7 +822,13 @@ def _subjects(rec: _Recogniser, people: list[Person]) -> list[tuple[int, Person]
         for start, _end in person.mentions:
             line = max((s for s in rec.starts if s <= start), default=0)
             lead = rec.text[line:start]
-            if len(lead) <= 60 and all(w[:1].isupper() or fold(w) in lexicon.ROLE_HEADS or fold(w) in lexicon.ROLE_MODIFIERS or fold(w) in ("of", "the") for w in re.findall(r"\w[\w-]*", lead)):
+            if len(lead) <= 60 and all(
+                w[:1].isupper()
+                or fold(w) in lexicon.ROLE_HEADS
+                or fold(w) in lexicon.ROLE_MODIFIERS
+                or fold(w) in ("of", "the")
+                for w in re.findall(r"\w[\w-]*", lead)
+            ):
                 subjects.append((start, person))
     return sorted(subjects, key=lambda x: x[0])
 
@@ -746,7 +886,9 @@ def _merge_people(rec: _Recogniser, language: str | None) -> list[Person]:
     backed: set[int] = set()
     for mention in singles:
         word = mention.words[0]
-        person = next((p for p in people if _matches_surname(word, p) or fold(word) == fold(p.name.split()[0])), None)
+        person = next(
+            (p for p in people if _matches_surname(word, p) or fold(word) == fold(p.name.split()[0])), None
+        )
         if person:
             person.mentions.append((mention.start, mention.end))
             backed.add(id(person))
@@ -775,7 +917,9 @@ def _merge_orgs(rec: _Recogniser) -> list[Org]:
         if _ACRONYM.match(name) and fold(name) in _KNOWN_FOLDED:
             expansion = KNOWN_ORGS[_KNOWN_FOLDED[fold(name)]]
             found = next((o for o in orgs if expansion and fold(o.name) == fold(expansion)), None)
-            found = found or next((o for o in orgs if o.acronym == name or _initials(o.name) == fold(name)), None)
+            found = found or next(
+                (o for o in orgs if o.acronym == name or _initials(o.name) == fold(name)), None
+            )
             if found:
                 found.acronym = found.acronym or name
                 found.mentions.append((start, end))
@@ -789,7 +933,9 @@ def _merge_orgs(rec: _Recogniser) -> list[Org]:
                 found.mentions.append((start, end))
             continue  # an unexplained all-caps word is not reported as a body
         canonical = _org_nominative(name)
-        found = next((o for o in orgs if fold(o.name) == fold(canonical) or (acronym and o.acronym == acronym)), None)
+        found = next(
+            (o for o in orgs if fold(o.name) == fold(canonical) or (acronym and o.acronym == acronym)), None
+        )
         if found:
             found.mentions.append((start, end))
             found.acronym = found.acronym or acronym
@@ -838,8 +984,11 @@ def _org_nominative(name: str) -> str:
     if re.search(r"[әғқңөұүһі]", name.lower()):
         last = words[-1]
         for ending in ("інің", "ының", "нің", "ның"):
-            if last.lower().endswith(ending) and fold(last[: -len(ending) + 1 if ending in ("інің", "ының") else -3]) in lexicon.ORG_HEADS:
-                words[-1] = last[: -3] if ending in ("інің", "ының") else last[:-3]
+            if (
+                last.lower().endswith(ending)
+                and fold(last[: -len(ending) + 1 if ending in ("інің", "ының") else -3]) in lexicon.ORG_HEADS
+            ):
+                words[-1] = last[:-3] if ending in ("інің", "ының") else last[:-3]
                 break
         return " ".join(words)
     head = next((k for k, w in enumerate(words[:3]) if fold(w) in lexicon.ORG_HEADS), None)

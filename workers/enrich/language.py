@@ -14,10 +14,14 @@ _WORD = re.compile(r"\w+", re.UNICODE)
 _KAZAKH_CYRILLIC = re.compile(r"[әғқңөұүһ]", re.IGNORECASE)
 _KAZAKH_LATIN = re.compile(r"[áǵńóúıýşçğñüöä]", re.IGNORECASE)
 _PROFILES: dict[str, frozenset[str]] = {
-    "en": frozenset("the of and to in a is that for on with as was by at from it are be has have said will".split()),
+    "en": frozenset(
+        "the of and to in a is that for on with as was by at from it are be has have said will".split()
+    ),
     "ru": frozenset("и в на что с по не из к о от для как это за также его он а года году при до".split()),
     "kk": frozenset("және мен бен пен бұл осы үшін бойынша туралы деді жылы да де ол еді болды мен".split()),
-    "kk-latn": frozenset("jáne men ben pen bul osy úshin boıynsha týraly dedi jyly da de ol edi boldy jane".split()),
+    "kk-latn": frozenset(
+        "jáne men ben pen bul osy úshin boıynsha týraly dedi jyly da de ol edi boldy jane".split()
+    ),
 }
 _SAMPLE = 600
 
@@ -31,7 +35,7 @@ def _identifier():  # type: ignore[no-untyped-def]
 
 def detect(text: str) -> tuple[str | None, float | None]:
     """(ISO 639-1 code, confidence 0..1) for the text, or (None, None) if it has no words."""
-    words = [w.lower() for w in _WORD.findall(text[:_SAMPLE * 3])][:200]
+    words = [w.lower() for w in _WORD.findall(text[: _SAMPLE * 3])][:200]
     if len(words) < 3:
         return None, None
     shares = {lang: sum(w in profile for w in words) / len(words) for lang, profile in _PROFILES.items()}

@@ -105,18 +105,27 @@ NOT_NAMES = _words(
 
 # Verbs that report speech, as written (lower case); value: the verb recorded on a quote.
 SPEECH_VERBS: dict[str, str] = {
-    **{v: v for v in """said says told added noted stressed emphasised emphasized stated explained
+    **{
+        v: v
+        for v in """said says told added noted stressed emphasised emphasized stated explained
         declared announced asked replied answered remarked commented warned wrote insisted
         argued recalled concluded continued underlined pointed suggested urged assured
-        confirmed admitted believes thinks claimed reported tweeted posted""".split()},
-    **{v: v for v in """сказал сказала заявил заявила отметил отметила подчеркнул подчеркнула
+        confirmed admitted believes thinks claimed reported tweeted posted""".split()
+    },
+    **{
+        v: v
+        for v in """сказал сказала заявил заявила отметил отметила подчеркнул подчеркнула
         добавил добавила сообщил сообщила пояснил пояснила рассказал рассказала считает
         уверен уверена заметил заметила указал указала констатировал констатировала
         продолжил продолжила признал признала ответил ответила напомнил напомнила
         предупредил предупредила резюмировал резюмировала написал написала говорит
-        заключил заключила призвал призвала уточнил уточнила""".split()},
-    **{v: v for v in """деді айтты атап мәлімдеді хабарлады қосты жазды түсіндірді
-        айтады санайды сенді dedi aıtty málimdedi habarlady qosty jazdy""".split()},
+        заключил заключила призвал призвала уточнил уточнила""".split()
+    },
+    **{
+        v: v
+        for v in """деді айтты атап мәлімдеді хабарлады қосты жазды түсіндірді
+        айтады санайды сенді dedi aıtty málimdedi habarlady qosty jazdy""".split()
+    },
 }
 
 # Third-person pronouns that stand for the person last named.

@@ -10,7 +10,6 @@ from workers.enrich.gazetteer import Entry, Gazetteer
 from workers.enrich.text import fold, is_cyrillic, title
 
 
-
 class PlaceFinder:
     """Resolves a sequence of words to a gazetteer entry (cached per word form)."""
 

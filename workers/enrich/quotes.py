@@ -15,7 +15,7 @@ from workers.enrich.entities import Found, Org, Person
 from workers.enrich.text import fold
 
 _PAIRS = {"«": "»", "“": "”", "„": "“", '"': '"'}
-_OPENERS = "«“„\""
+_OPENERS = '«“„"'
 _MIN_WORDS = 4
 _DASH = "—–-"
 _WORD = re.compile(r"\w+", re.UNICODE)
@@ -24,6 +24,8 @@ _ACCORDING = re.compile(
     r"сөзінше|айтуынша)\s+([^,:«“\"]{2,80})[,:]?\s*$",
     re.IGNORECASE,
 )
+
+
 def _spans(paragraph: str) -> list[tuple[int, int]]:
     """(start, end) of the quoted text (marks excluded) in one paragraph."""
     spans: list[tuple[int, int]] = []
@@ -138,7 +140,11 @@ def _attribute(
     if m := _ACCORDING.search(before):
         where = offset + max(0, start - 1) - len(before) + m.start(1)
         speaker = _speaker(m.group(1), where, offset + start, found)
-        return speaker[0], speaker[1], "according to" if "accord" in m.group(0).lower() else speaker[2] or "по словам"
+        return (
+            speaker[0],
+            speaker[1],
+            "according to" if "accord" in m.group(0).lower() else speaker[2] or "по словам",
+        )
     if _verb_in(before) or before.rstrip().endswith(":"):
         where = offset + max(0, start - 1) - len(before)
         return _speaker(before, where, offset + start, found)
@@ -155,7 +161,9 @@ def _verb_in(text: str) -> str | None:
     return None
 
 
-def _speaker(window: str, where: int, quote_at: int, found: Found) -> tuple[str | None, str | None, str | None]:
+def _speaker(
+    window: str, where: int, quote_at: int, found: Found
+) -> tuple[str | None, str | None, str | None]:
     verb = _verb_in(window)
     person = found.person_at(where, where + len(window))
     if person:
@@ -216,8 +224,14 @@ def _kazakh_stems(word: str) -> list[str]:
 
 
 # Words for the head of state that name the president without the word 'president'.
-_STATE_HEAD = {"басшысы": "президент", "басшы": "президент", "state": "president", "государства": "президент",
-               "prezıdent": "prezıdent", "ákim": "ákim"}
+_STATE_HEAD = {
+    "басшысы": "президент",
+    "басшы": "президент",
+    "state": "president",
+    "государства": "президент",
+    "prezıdent": "prezıdent",
+    "ákim": "ákim",
+}
 
 
 __all__ = ["extract"]

@@ -34,7 +34,9 @@ def compile_rules(rules: Mapping[str, str]) -> list[Route]:
             name = name.strip().lower()
             if not sep or name not in _FIELDS or not values.strip():
                 raise ValueError(f"routing rule {stream!r}: {part!r} is not one of {'|'.join(_FIELDS)}=VALUE")
-            wanted = frozenset(v.strip().lower().removeprefix("medtop:") for v in values.split("|") if v.strip())
+            wanted = frozenset(
+                v.strip().lower().removeprefix("medtop:") for v in values.split("|") if v.strip()
+            )
             if name == "duplicate" and not wanted <= {"true", "false"}:
                 raise ValueError(f"routing rule {stream!r}: duplicate must be true or false")
             conditions.append((name, wanted))
@@ -50,7 +52,9 @@ def _values(event: NewsEvent, name: str) -> set[str]:
     if name == "country":
         return {p.country_code.lower() for p in event.places if p.country_code}
     if name == "topic":
-        return {t.code.removeprefix("medtop:") for t in event.topics} | {t.label.lower() for t in event.topics}
+        return {t.code.removeprefix("medtop:") for t in event.topics} | {
+            t.label.lower() for t in event.topics
+        }
     return {"true" if event.duplicate_of else "false"}
 
 
