@@ -55,7 +55,9 @@ def binary_share(text: str) -> float:
 def _strict(data: bytes, encoding: str) -> str | None:
     try:
         return data.decode(encoding)
-    except (LookupError, UnicodeDecodeError):
+    except (LookupError, ValueError):
+        # ValueError, not just UnicodeDecodeError: a declared charset 'undefined' raises
+        # UnicodeError and one holding a NUL raises ValueError (found by tests/fuzz).
         return None
 
 
