@@ -5,6 +5,7 @@ Shared by the CI suite (tests/faults/, modest sizes) and the large run (bench/fa
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import json
 import os
@@ -12,7 +13,7 @@ import random
 import signal
 import time
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -337,3 +338,106 @@ def submit_retrying(
             time.sleep(pause)
     finally:
         enqueuer.close()
+
+
+Request = tuple[str, str, dict[str, str], bytes]
+_DUMP = b" date 2024-04-01 Hostile\n\nASTANA. KAZINFORM - A body no refused request may enqueue.\n"
+
+
+def signed(
+    secret: str, body: bytes, *, timestamp: int | None = None, msg_id: str | None = None
+) -> dict[str, str]:
+    from tests.support import signed_headers
+
+    return signed_headers(secret, body, msg_id=msg_id, timestamp=timestamp)
+
+
+def _bad_signature(secret: str, rng: random.Random) -> Request:
+    headers = signed(secret, _DUMP)
+    headers["webhook-signature"] = "v1," + base64.b64encode(rng.randbytes(32)).decode()
+    return "POST", "/v1/documents", {"content-type": "text/plain", **headers}, _DUMP
+
+
+def _tampered(secret: str, rng: random.Random) -> Request:
+    headers = signed(secret, _DUMP)
+    return "POST", "/v1/documents", {"content-type": "text/plain", **headers}, _DUMP + b"tampered"
+
+
+def _replayed(secret: str, rng: random.Random) -> Request:
+    # A genuine signature captured an hour ago: outside the replay window.
+    headers = signed(secret, _DUMP, timestamp=int(time.time()) - 3600 - rng.randrange(10_000))
+    return "POST", "/v1/documents", {"content-type": "text/plain", **headers}, _DUMP
+
+
+def _future(secret: str, rng: random.Random) -> Request:
+    headers = signed(secret, _DUMP, timestamp=int(time.time()) + 3600 + rng.randrange(10_000))
+    return "POST", "/v1/documents", {"content-type": "text/plain", **headers}, _DUMP
+
+
+def _oversized(secret: str, rng: random.Random) -> Request:
+    body = _DUMP + b"x" * (65536 + rng.randrange(100_000))
+    return "POST", "/v1/documents", {"content-type": "text/plain", **signed(secret, body)}, body
+
+
+def _wrong_type(secret: str, rng: random.Random) -> Request:
+    kind = rng.choice(["image/png", "application/octet-stream", "multipart/form-data", "text/csv"])
+    return "POST", "/v1/documents", {"content-type": kind, **signed(secret, _DUMP)}, _DUMP
+
+
+def _malformed_json(secret: str, rng: random.Random) -> Request:
+    body = rng.choice(
+        [b'{"headline": "x", ', b"{'single': 'quotes'}", b"\xff\xfe{}", b'{"a": 1}}', b"nul\x00"]
+    )
+    return "POST", "/v1/documents", {"content-type": "application/json", **signed(secret, body)}, body
+
+
+def _json_not_an_object(secret: str, rng: random.Random) -> Request:
+    body = rng.choice([b"[1, 2, 3]", b'"a string"', b"42", b"null", b"true"])
+    return "POST", "/v1/documents", {"content-type": "application/json", **signed(secret, body)}, body
+
+
+def _fetch_wrong_types(secret: str, rng: random.Random) -> Request:
+    body = rng.choice(
+        [b'{"urls": 5}', b'{"urls": "http://example.com/"}', b'{"urls": []}', b"{}", b'{"urls": [1]}']
+    )
+    return "POST", "/v1/fetch", {"content-type": "application/json", **signed(secret, body)}, body
+
+
+def _no_credentials(secret: str, rng: random.Random) -> Request:
+    return "POST", "/v1/documents", {"content-type": "text/plain"}, _DUMP
+
+
+def _wrong_token(secret: str, rng: random.Random) -> Request:
+    headers = {"content-type": "text/plain", "authorization": f"Bearer wrong-{rng.randrange(10**9)}"}
+    return "POST", "/v1/documents", headers, _DUMP
+
+
+def _garbage_headers(secret: str, rng: random.Random) -> Request:
+    headers = {
+        "content-type": "text/plain",
+        "webhook-id": "x" * rng.randrange(1, 3000),
+        "webhook-timestamp": rng.choice(["abc", "-1", "1e99", "", "99999999999999999999"]),
+        "webhook-signature": rng.choice(["", "v1,", "v2,abc", "v1,!!!", "v1," + "A" * 5000]),
+    }
+    return "POST", "/v1/documents", headers, _DUMP
+
+
+def _empty_body(secret: str, rng: random.Random) -> Request:
+    return "POST", "/v1/documents", {"content-type": "text/plain", **signed(secret, b"")}, b""
+
+
+HOSTILE_REQUESTS: dict[str, Callable[[str, random.Random], Request]] = {
+    "bad signature": _bad_signature,
+    "tampered body": _tampered,
+    "replayed (stale timestamp)": _replayed,
+    "future timestamp": _future,
+    "oversized body": _oversized,
+    "wrong content type": _wrong_type,
+    "malformed JSON": _malformed_json,
+    "JSON not an object": _json_not_an_object,
+    "fetch with wrong types": _fetch_wrong_types,
+    "no credentials": _no_credentials,
+    "wrong bearer token": _wrong_token,
+    "garbage signature headers": _garbage_headers,
+    "empty body": _empty_body,
+}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import random
 import subprocess
 import sys
@@ -11,15 +12,17 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import httpx
+import psutil
 import redis
 
 from schemas import RawDocument
 from services.consumer import StreamConsumer
-from services.embedded import EmbeddedRedis
+from services.embedded import EmbeddedRedis, free_port
 from services.keys import Keys
 from services.settings import Settings
 from tests.faults import harness
-from tests.support import WorkerProcess
+from tests.support import WorkerProcess, env_for
 
 
 @dataclass
@@ -295,3 +298,86 @@ def redis_restart(
     figures = {"restarts": restarts, "submit_errors_retried": len(submit_errors)}
     note = f"appendfsync {appendfsync}, down {down_seconds} s each, {len(submit_errors)} submits retried"
     return Result("Redis kill -9 + restart", ledger, restarts, time.monotonic() - started, note, figures)
+
+
+def hostile_webhook(settings: Settings, log_dir: Path, *, requests: int, seed: int = 6) -> Result:
+    """Send `requests` hostile requests to a real `newswire api` process: all must be refused
+    with a 4xx, nothing may be enqueued, and the server's memory must stay flat."""
+    secret = "whsec_" + base64.b64encode(b"fault-suite-webhook-secret-0123").decode()
+    port = free_port()
+    env = env_for(
+        settings,
+        NEWSWIRE_WEBHOOK_SECRETS=secret,
+        NEWSWIRE_API_TOKENS="fault-suite-token",
+        NEWSWIRE_API_HOST="127.0.0.1",
+        NEWSWIRE_API_PORT=str(port),
+        NEWSWIRE_API_RATE_LIMIT="0",  # every request must reach the checks, not stop at 429
+        NEWSWIRE_API_MAX_BODY_BYTES="65536",
+    )
+    client = redis.Redis.from_url(str(settings.redis_url))
+    keys = Keys.from_settings(settings)
+    rng = random.Random(seed)
+    statuses: Counter[int] = Counter()
+    per_kind: dict[str, Counter[int]] = {}
+    started = time.monotonic()
+    with (log_dir / "api.log").open("ab") as log:
+        server = subprocess.Popen(
+            [sys.executable, "-m", "services.cli", "api"], stdout=log, stderr=subprocess.STDOUT, env=env
+        )
+    http = httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30)
+    try:
+        harness.wait_for(lambda: _healthy(http, server), timeout=30, what="API up")
+        kinds = list(harness.HOSTILE_REQUESTS)
+        warm = max(requests // 10, 50)
+        rss_start = 0
+        for number in range(requests):
+            if number == warm:
+                rss_start = psutil.Process(server.pid).memory_info().rss
+            kind = kinds[number % len(kinds)]
+            method, path, headers, body = harness.HOSTILE_REQUESTS[kind](secret, rng)
+            response = http.request(method, path, headers=headers, content=body)
+            statuses[response.status_code] += 1
+            per_kind.setdefault(kind, Counter())[response.status_code] += 1
+        rss_end = psutil.Process(server.pid).memory_info().rss
+        enqueued = (
+            int(client.llen(keys.celery_prefix() + settings.queue))
+            + int(client.xlen(keys.fetch_requests))
+            + sum(int(v) for k, v in client.hgetall(keys.counters).items() if k.startswith(b"documents_in"))
+        )
+        # Control: the same signer on a genuine request is accepted, so the refusals above are the
+        # hostile parts' doing, not a broken signature helper.
+        body = b" date 2024-04-01 Control\n\nASTANA. KAZINFORM - The control request of the fault suite.\n"
+        headers = {"content-type": "text/plain", **harness.signed(secret, body)}
+        control = http.post("/v1/documents", headers=headers, content=body).status_code
+        control_queued = int(client.llen(keys.celery_prefix() + settings.queue))
+    finally:
+        http.close()
+        server.terminate()
+        server.wait(15)
+        client.close()
+    refused = sum(n for code, n in statuses.items() if 400 <= code < 500)
+    figures = {
+        "requests": requests,
+        "refused_4xx": refused,
+        "not_4xx": requests - refused,
+        "enqueued": enqueued,
+        "rss_growth_kib": (rss_end - rss_start) // 1024,
+        "rss_end_mib": rss_end // 2**20,
+        "control_status": control,
+        "control_queued": control_queued,
+    }
+    wrong = {kind: dict(c) for kind, c in per_kind.items() if any(not 400 <= code < 500 for code in c)}
+    note = f"status codes {dict(sorted(statuses.items()))}" + (f"; NOT 4xx: {wrong}" if wrong else "")
+    ledger = harness.Ledger(
+        expected=0, unexpected=[f"{requests - refused} not refused"] if refused < requests else []
+    )
+    return Result("hostile webhook requests", ledger, requests, time.monotonic() - started, note, figures)
+
+
+def _healthy(http: httpx.Client, server: subprocess.Popen[bytes]) -> bool:
+    if server.poll() is not None:
+        raise AssertionError("newswire api exited at startup")
+    try:
+        return http.get("/healthz").status_code == 200
+    except httpx.TransportError:
+        return False
