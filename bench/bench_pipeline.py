@@ -1,6 +1,6 @@
 """End to end: generated dumps enqueued -> all events on the stream, beside a no-op task and a plain loop.
 
-    .venv/bin/python bench/bench_pipeline.py            # ~1 minute on 2 cores
+    .venv/bin/python bench/bench_pipeline.py            # ~2 minutes on 2 cores
     .venv/bin/python bench/bench_pipeline.py --quick    # smoke run, a few seconds per scenario
 
 Baselines, measured in the same run on the same private Redis:
@@ -132,8 +132,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--n", type=int, default=6000, help="documents per batched scenario")
-    parser.add_argument("--single-n", type=int, default=1500, help="documents per single-document scenario")
+    parser.add_argument("--n", type=int, default=1280, help="documents per batched scenario")
+    parser.add_argument("--single-n", type=int, default=300, help="documents per single-document scenario")
     parser.add_argument("--batch", type=int, default=64, help="documents per task in the batched scenarios")
     parser.add_argument("--workers", default="1,2", help="worker process counts to run, comma-separated")
     parser.add_argument("--seed", type=int, default=8)

@@ -209,7 +209,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--n", type=int, default=2000, help="documents")
+    parser.add_argument("--n", type=int, default=1000, help="documents")
     parser.add_argument("--batch", type=int, default=64, help="events per publish pipeline")
     parser.add_argument("--seed", type=int, default=8)
     parser.add_argument("--quick", action="store_true", help="smoke run: tiny N")
