@@ -10,11 +10,13 @@ mention by surname alone. Mentions are merged by surname and reported once, in f
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from workers.enrich import lexicon, morph
 from workers.enrich.gazetteer import Entry, Gazetteer
+from workers.enrich.places import PlaceFinder
 from workers.enrich.regions import find as places_regions
 from workers.enrich.text import Token, fold, is_cyrillic, sentence_starts, tokens
 
@@ -234,7 +236,10 @@ class Found:
 
 
 def _bare(word: str) -> str:
-    return _POSSESSIVE.sub("", word)
+    """The word without a possessive ending: Kazakhstan's -> Kazakhstan (what _POSSESSIVE strips)."""
+    if word.endswith(("'s", "’s")):
+        return word[:-2]
+    return word[:-1] if word.endswith(("'", "’")) else word
 
 
 def _runs(text: str, toks: list[Token]) -> list[list[Token]]:
@@ -277,7 +282,9 @@ class _Recogniser:
         self.gaz = gaz
         self.place_at = place_at
         self.toks = tokens(text)
+        self.tok_starts = [t.start for t in self.toks]
         self.starts = sentence_starts(text)
+        self.start_set = set(self.starts)
         self.person_mentions: list[PersonMention] = []
         self.org_mentions: list[tuple[int, int, str, str | None]] = []
         self.places: list[tuple[int, int, Entry]] = []
@@ -285,6 +292,19 @@ class _Recogniser:
         self.regions: list[tuple[int, int, str]] = []
 
     # -- helpers -----------------------------------------------------------------------------
+    def _tokens_in(self, begin: int, end: int) -> list[Token]:
+        """tokens(text[begin:end]) with window offsets, taken from the article's token stream."""
+        lo = bisect_left(self.tok_starts, begin)
+        hi = bisect_left(self.tok_starts, end, lo)
+        words = [
+            Token(t.text, t.start - begin, t.end - begin, t.capitalised) for t in self.toks[lo:hi] if t.end <= end
+        ]
+        if lo and self.toks[lo - 1].end > begin:
+            # A word the window starts inside: tokenising the window alone sees only its tail.
+            cut = self.toks[lo - 1]
+            words[:0] = tokens(self.text[begin : min(cut.end, end)])
+        return words
+
     def _free(self, start: int, end: int) -> bool:
         return all(end <= s or start >= e for s, e in self.taken)
 
@@ -294,7 +314,7 @@ class _Recogniser:
         window = self.text[max(line_start, start - 80) : start]
         if window and not window.endswith(" "):
             return None
-        words = tokens(window)
+        words = self._tokens_in(start - len(window), start)
         k = len(words) - 1
         while k >= 0 and len(words) - k <= 6:
             word = fold(words[k].text)
@@ -574,11 +594,7 @@ class _Recogniser:
         )
 
     def _place_len(self, run: list[Token], i: int) -> int:
-        for n in range(min(4, len(run) - i), 0, -1):
-            words = [_bare(t.text) for t in run[i : i + n]]
-            if self.place_at(words) is not None:
-                return n
-        return 0
+        return self.place_at.longest(tuple([_bare(t.text) for t in run[i : i + 4]]))[0]
 
     def _place_is_name(self, run: list[Token], i: int, n: int, role_words: list[Token]) -> bool:
         """'Jordan' in 'Michael Jordan', 'Roman' in 'Roman Sklyar', 'Серик' in 'Серик Жумангарин'."""
@@ -674,7 +690,7 @@ class _Recogniser:
             evidence += 2
         if len(texts) >= 2:
             evidence += 1
-        if start in self.starts and len(texts) == 1:
+        if start in self.start_set and len(texts) == 1:
             evidence -= 1
         self.person_mentions.append(PersonMention(start, end, texts, role, evidence))
 
@@ -743,35 +759,34 @@ class _Recogniser:
         surnames = {fold(m.words[-1]) for m in self.person_mentions if m.evidence >= 2 and len(m.words) > 1}
         org_spans = [(s, e) for s, e, _, _ in self.org_mentions]
         region_spans = [(s, e) for s, e, _ in self.regions]
+        blocked = person_spans + region_spans
+        toks, text = self.toks, self.text
         i = 0
-        while i < len(self.toks):
-            tok = self.toks[i]
+        while i < len(toks):
+            tok = toks[i]
             if not tok.capitalised:
                 i += 1
                 continue
-            hit = 0
-            for n in range(min(4, len(self.toks) - i), 0, -1):
-                window = self.toks[i : i + n]
-                if any(
-                    self.text[a.end : b.start] not in (" ", "-")
-                    for a, b in zip(window, window[1:], strict=False)
+            # The window: up to 4 words joined by a space or hyphen, capitalised or 'of'/'and'.
+            j = i + 1
+            while (
+                j < len(toks)
+                and j - i < 4
+                and text[toks[j - 1].end : toks[j].start] in (" ", "-")
+                and (toks[j].capitalised or fold(toks[j].text) in ("of", "and"))
+            ):
+                j += 1
+            n, entry = self.place_at.longest(tuple([_bare(t.text) for t in toks[i:j]]))
+            if entry is not None:
+                start, end = tok.start, toks[i + n - 1].end
+                if (
+                    not any(s <= start < e for s, e in blocked)
+                    and not (n == 1 and fold(_bare(tok.text)) in surnames)
+                    and self._inside_org_ok(start, org_spans)
+                    and self._context_ok(i, n, entry)
                 ):
-                    continue
-                if not all(t.capitalised or fold(t.text) in ("of", "and") for t in window):
-                    continue
-                entry = self.place_at([_bare(t.text) for t in window])
-                if entry is not None:
-                    hit = n
-                    start, end = window[0].start, window[-1].end
-                    if (
-                        not any(s <= start < e for s, e in person_spans + region_spans)
-                        and not (n == 1 and fold(_bare(tok.text)) in surnames)
-                        and self._inside_org_ok(start, org_spans)
-                        and self._context_ok(i, n, entry)
-                    ):
-                        self.places.append((start, end, entry))
-                    break
-            i += max(hit, 1)
+                    self.places.append((start, end, entry))
+            i += max(n, 1)
 
     def _inside_org_ok(self, start: int, org_spans: list[tuple[int, int]]) -> bool:
         for s, e in org_spans:
@@ -804,7 +819,7 @@ class _Recogniser:
         }
 
 
-PlaceLookup = Callable[[list[str]], Entry | None]
+PlaceLookup = PlaceFinder
 
 
 def recognise(text: str, language: str | None, gaz: Gazetteer, place_at: PlaceLookup) -> Found:
@@ -820,7 +835,7 @@ def _subjects(rec: _Recogniser, people: list[Person]) -> list[tuple[int, Person]
     subjects = []
     for person in people:
         for start, _end in person.mentions:
-            line = max((s for s in rec.starts if s <= start), default=0)
+            line = rec.starts[bisect_right(rec.starts, start) - 1]
             lead = rec.text[line:start]
             if len(lead) <= 60 and all(
                 w[:1].isupper()

@@ -41,6 +41,8 @@ class Gazetteer:
     def __init__(self) -> None:
         self._index: dict[str, list[Entry]] = {}
         self.max_words = 1
+        # First words of the names that have several: most capitalised words start none.
+        self.first_words: set[str] = set()
 
     def add(self, name: str, entry: Entry) -> None:
         """Index a place under one of its names (a curated entry replaces the plain one)."""
@@ -53,6 +55,8 @@ class Gazetteer:
                 return
         bucket.append(entry)
         self.max_words = max(self.max_words, key.count(" ") + 1)
+        if " " in key:
+            self.first_words.add(key.split(" ", 1)[0])
 
     def finish(self) -> None:
         """Order each name's candidates: countries, then curated, then the most populous."""

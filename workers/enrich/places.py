@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import lru_cache
 
 from schemas import Place
@@ -16,9 +17,26 @@ class PlaceFinder:
     def __init__(self, gaz: Gazetteer) -> None:
         self.gaz = gaz
 
-    def __call__(self, words: list[str]) -> Entry | None:
+    def __call__(self, words: Sequence[str]) -> Entry | None:
         """The place these words name, or None."""
         return _lookup(self.gaz, tuple(words))
+
+    def longest(self, words: tuple[str, ...]) -> tuple[int, Entry | None]:
+        """(n, place) for the longest leading n of these words (at most 4) that names a place."""
+        return _longest(self.gaz, words[:4])
+
+
+@lru_cache(maxsize=100_000)
+def _longest(gaz: Gazetteer, words: tuple[str, ...]) -> tuple[int, Entry | None]:
+    for n in range(len(words), 0, -1):
+        # A Latin phrase of several words is only ever found verbatim: its first word must start
+        # a gazetteer name. Cyrillic phrases are inflected first, so they are always tried.
+        if n > 1 and fold(words[0]) not in gaz.first_words and not any(map(is_cyrillic, words[:n])):
+            continue
+        entry = _lookup(gaz, words[:n])
+        if entry is not None:
+            return n, entry
+    return 0, None
 
 
 @lru_cache(maxsize=100_000)

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import NamedTuple
 
 # A word: letters/digits, with inner hyphens and apostrophes (Nur-Sultan, O'Brien, Қасым-Жомарт).
 _TOKEN = re.compile(r"\w+(?:[-'’]\w+)*", re.UNICODE)
@@ -13,31 +13,35 @@ _CYRILLIC = re.compile(r"[а-яёәғқңөұүһі]", re.IGNORECASE)
 _LATIN = re.compile(r"[a-z]", re.IGNORECASE)
 
 
-@dataclass(frozen=True, slots=True)
-class Token:
+class Token(NamedTuple):
     """A word and where it is in the text."""
 
     text: str
     start: int
     end: int
-    capitalised: bool = field(default=False, compare=False)  # starts with an upper-case letter
+    capitalised: bool = False  # starts with an upper-case letter
 
 
 def tokens(text: str) -> list[Token]:
     """The words of a text with their character offsets."""
-    return [Token(m.group(), m.start(), m.end(), m.group()[0].isupper()) for m in _TOKEN.finditer(text)]
+    # tuple.__new__ skips NamedTuple's Python-level __new__: tokenising is on every article's path.
+    new = tuple.__new__
+    out: list[Token] = []
+    for m in _TOKEN.finditer(text):
+        word = m.group()
+        start, end = m.span()
+        out.append(new(Token, (word, start, end, word[0].isupper())))
+    return out
 
 
-def sentence_starts(text: str) -> set[int]:
-    """Offsets where a sentence (or a paragraph) starts."""
-    starts = {0}
-    for m in _SENTENCE_END.finditer(text):
-        starts.add(m.end())
+def sentence_starts(text: str) -> list[int]:
+    """Offsets where a sentence (or a paragraph) starts, in order."""
+    starts = {0, *(m.end() for m in _SENTENCE_END.finditer(text))}
     pos = text.find("\n")
     while pos != -1:
         starts.add(pos + 1)
         pos = text.find("\n", pos + 1)
-    return starts
+    return sorted(starts)
 
 
 def is_cyrillic(word: str) -> bool:
