@@ -21,7 +21,7 @@ import uuid
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import httpx
 
@@ -54,7 +54,8 @@ class Arrivals:
     def _run(self) -> None:
         last = "$"
         while not self._stop.is_set():
-            for _, entries in self._redis.xread({self._stream: last}, block=100, count=500) or []:
+            reply = self._redis.xread({self._stream: last}, block=100, count=500)
+            for _, entries in cast(list[tuple[str, list[tuple[str, dict[str, str]]]]], reply or []):
                 now = time.perf_counter()
                 for entry_id, fields in entries:
                     last = entry_id

@@ -30,6 +30,7 @@ from schemas import RawDocument
 from services.keys import Keys
 from services.queue import Enqueuer
 from services.sink import Sink
+from services.sink.duplicates import annotate_and_route
 from workers.pipeline import process
 
 TARGET_DOCS_PER_S = 2000
@@ -77,6 +78,7 @@ def celery_run(
                 enqueuer.submit([raw])
             worker.wait(lambda: done() >= len(warm), timeout=60, what=f"{label} warm-up")
             base = done()
+            cpu_before, producer_before = worker.cpu_seconds(), time.process_time()
             started = time.perf_counter()
             for _ in enqueuer.submit_many(docs, batch):
                 pass
@@ -85,6 +87,10 @@ def celery_run(
                 lambda: done() >= base + len(docs), timeout=300, what=f"{label}: {len(docs)} documents"
             )
             elapsed = time.perf_counter() - started
+            worker_cpu, producer_cpu = (
+                worker.cpu_seconds() - cpu_before,
+                time.process_time() - producer_before,
+            )
             # Give a late duplicate the chance to show: the count must stay exactly N.
             time.sleep(0.2)
             total = done() - base
@@ -96,35 +102,47 @@ def celery_run(
         raise RuntimeError(
             f"{label}: expected {len(docs)} documents done, got {total} and {rejected} dead letters"
         )
-    return {"docs_per_s": len(docs) / elapsed, "seconds": elapsed, "enqueue_docs_per_s": len(docs) / enqueued}
+    return {
+        "docs_per_s": len(docs) / elapsed,
+        "seconds": elapsed,
+        "enqueue_docs_per_s": len(docs) / enqueued,
+        # CPU per document does not depend on what the neighbours on a shared machine are doing.
+        "worker_cpu_ms": worker_cpu / len(docs) * 1000,
+        "producer_cpu_ms": producer_cpu / len(docs) * 1000,
+    }
 
 
 def plain_loop(
     redis_url: str, docs: Sequence[RawDocument], warm: Sequence[RawDocument], *, batch: int
-) -> float:
-    """The same stages and sink in one process, batch by batch; returns docs/s."""
+) -> dict[str, float]:
+    """The task's stages, duplicate index and sink in one process, batch by batch: docs/s and CPU."""
     settings = bench_settings(redis_url, f"bench-{uuid.uuid4().hex[:8]}")
     keys = Keys.from_settings(settings)
     r = client(redis_url)
     raw_client = redis.Redis.from_url(redis_url)
     sink = Sink(raw_client, keys, maxlen=settings.stream_maxlen, dedup_ttl=600, status_ttl=600)
-    # Warm-up outside the clock: load the language model, register the Lua script.
-    sink.publish([event for raw in warm for event in process(raw).events])
-    base = r.xlen(keys.events)
-    try:
-        started = time.perf_counter()
-        for i in range(0, len(docs), batch):
-            outcomes = [process(raw) for raw in docs[i : i + batch]]
-            sink.publish([event for outcome in outcomes for event in outcome.events])
+
+    def run(raws: Sequence[RawDocument]) -> None:
+        for i in range(0, len(raws), batch):
+            outcomes = [process(raw) for raw in raws[i : i + batch]]
+            events = [event for outcome in outcomes for event in outcome.events]
+            events, routes = annotate_and_route(raw_client, keys, settings, events)
+            sink.publish(events, extra_streams=routes)
             sink.record_status([(o.doc_id, {"state": "published"}) for o in outcomes])
-        elapsed = time.perf_counter() - started
+
+    try:
+        run(warm)  # outside the clock: models, caches, the Lua script
+        base = r.xlen(keys.events)
+        started, cpu = time.perf_counter(), time.process_time()
+        run(docs)
+        elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
         published = r.xlen(keys.events) - base
     finally:
         raw_client.close()
         r.close()
     if published != len(docs):
         raise RuntimeError(f"plain loop: expected {len(docs)} events, got {published}")
-    return len(docs) / elapsed
+    return {"docs_per_s": len(docs) / elapsed, "cpu_ms": cpu / len(docs) * 1000}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -163,28 +181,50 @@ def main(argv: Sequence[str] | None = None) -> int:
                         "pipeline_docs_per_s": round(real["docs_per_s"], 1),
                         "noop_docs_per_s": round(noop["docs_per_s"], 1),
                         "ratio_to_noop": ratio(real["docs_per_s"], noop["docs_per_s"]),
-                        "ratio_to_plain_loop": ratio(real["docs_per_s"], loop),
+                        "ratio_to_plain_loop": ratio(real["docs_per_s"], loop["docs_per_s"]),
                         "enqueue_docs_per_s": round(real["enqueue_docs_per_s"], 1),
+                        "worker_cpu_ms_per_doc": round(real["worker_cpu_ms"], 2),
+                        "producer_cpu_ms_per_doc": round(real["producer_cpu_ms"], 2),
+                        "noop_worker_cpu_ms_per_doc": round(noop["worker_cpu_ms"], 2),
+                        # Plain-loop CPU per doc over the worker's: how much CPU Celery's path adds.
+                        "cpu_efficiency_to_plain_loop": ratio(loop["cpu_ms"], real["worker_cpu_ms"]),
                     }
                 )
 
     best = max((run for run in runs if run["batch"] > 1), key=lambda run: run["pipeline_docs_per_s"])
     rows = [
         [f"{run['workers']} worker(s), batch {run['batch']}", run["documents"], run["pipeline_docs_per_s"],
-         run["noop_docs_per_s"], run["ratio_to_noop"], run["ratio_to_plain_loop"]]
+         run["noop_docs_per_s"], run["ratio_to_noop"], run["ratio_to_plain_loop"],
+         run["worker_cpu_ms_per_doc"], run["noop_worker_cpu_ms_per_doc"]]
         for run in runs
     ]  # fmt: skip
-    rows.append(["plain loop, 1 process", args.n, round(loop, 1), "-", "-", 1.0])
+    rows.append(
+        ["plain loop, 1 process", args.n, round(loop["docs_per_s"], 1), "-", "-", 1.0, loop["cpu_ms"], "-"]
+    )
+    # What 2 idle cores would carry at the measured CPU cost (worker + producer; Redis not counted).
+    cpu_per_doc = best["worker_cpu_ms_per_doc"] + best["producer_cpu_ms_per_doc"]
+    capacity = 2 * 1000 / cpu_per_doc if cpu_per_doc else float("nan")
     report(
         "pipeline",
         rows,
-        ["scenario", "docs", "docs/s", "noop docs/s", "x noop", "x plain loop"],
+        [
+            "scenario",
+            "docs",
+            "docs/s",
+            "noop docs/s",
+            "x noop",
+            "x plain loop",
+            "CPU ms/doc",
+            "noop CPU ms/doc",
+        ],
         {
             "n": args.n,
             "batch_size": args.batch,
             "single_n": args.single_n,
             "aof": not args.no_aof,
-            "plain_loop_docs_per_s": round(loop, 1),
+            "plain_loop_docs_per_s": round(loop["docs_per_s"], 1),
+            "plain_loop_cpu_ms_per_doc": round(loop["cpu_ms"], 2),
+            "two_idle_cores_docs_per_s": round(capacity, 1),
             "runs": runs,
             "targets": {
                 "docs_per_s": TARGET_DOCS_PER_S,

@@ -42,6 +42,7 @@ from bench.common import bench_settings, private_redis, ratio, report
 from schemas import NewsEvent, RawDocument, StreamEntry
 from services.keys import Keys
 from services.sink import Sink
+from services.sink.duplicates import annotate_and_route
 from workers.pipeline import process
 
 # 2,000 docs/s on 2 cores leaves each document 1,000 µs of one core, Celery and Redis included.
@@ -147,48 +148,46 @@ def per_doc_us(func: Callable[[], Any], count: int) -> float:
     return (time.perf_counter() - started) / count * 1e6
 
 
+def _plain_xadd(client: redis.Redis, stream: str, chunks: Sequence[Sequence[NewsEvent]]) -> None:
+    for chunk in chunks:
+        pipe = client.pipeline(transaction=False)
+        for event in chunk:
+            pipe.xadd(stream, StreamEntry.wrap(event).fields(), maxlen=100_000, approximate=True)  # type: ignore[arg-type]
+        pipe.execute()
+
+
+def _record_all(sink: Sink, statuses: Sequence[list[tuple[str, dict[str, str]]]]) -> None:
+    for chunk in statuses:
+        sink.record_status(chunk)
+
+
+def _wrap_all(events: Sequence[NewsEvent]) -> None:
+    for event in events:
+        StreamEntry.wrap(event).fields()
+
+
 def publish_figures(redis_url: str, events: Sequence[NewsEvent], batch: int) -> dict[str, float]:
-    """µs per event: Sink.publish (Lua, pipelined), plain pipelined XADD, and status writes."""
+    """µs per event: duplicate index, Sink.publish (Lua, pipelined), plain pipelined XADD, status writes."""
     settings = bench_settings(redis_url, f"stages-{uuid.uuid4().hex[:8]}")
     keys = Keys.from_settings(settings)
     client = redis.Redis.from_url(redis_url)
+    chunks = [events[i : i + batch] for i in range(0, len(events), batch)]
+    count = len(events)
     try:
         sink = Sink(client, keys, maxlen=settings.stream_maxlen, dedup_ttl=600, status_ttl=600)
         sink.publish(events[:1])  # loads the script outside the clock
-
-        def publish() -> None:
-            for i in range(0, len(events), batch):
-                sink.publish(events[i : i + batch])
-
-        def xadd() -> None:
-            for i in range(0, len(events), batch):
-                pipe = client.pipeline(transaction=False)
-                for event in events[i : i + batch]:
-                    pipe.xadd(
-                        keys.stream("plain"),
-                        StreamEntry.wrap(event).fields(),
-                        maxlen=100_000,
-                        approximate=True,
-                    )
-                pipe.execute()
-
-        def status() -> None:
-            for i in range(0, len(events), batch):
-                sink.record_status(
-                    [(e.provenance.doc_id, {"state": "published"}) for e in events[i : i + batch]]
-                )
-
-        def wrap() -> None:
-            for event in events:
-                StreamEntry.wrap(event).fields()
-
-        # A second publish of the same events is the redelivery path: the script finds the markers.
+        publish = lambda: [sink.publish(chunk) for chunk in chunks]  # noqa: E731
+        statuses = [[(e.provenance.doc_id, {"state": "published"}) for e in chunk] for chunk in chunks]
         return {
-            "wrap": per_doc_us(wrap, len(events)),
-            "publish": per_doc_us(publish, len(events)),
-            "republish": per_doc_us(publish, len(events)),
-            "xadd": per_doc_us(xadd, len(events)),
-            "status": per_doc_us(status, len(events)),
+            "wrap": per_doc_us(lambda: _wrap_all(events), count),
+            "duplicates": per_doc_us(
+                lambda: [annotate_and_route(client, keys, settings, c) for c in chunks], count
+            ),
+            "publish": per_doc_us(publish, count),
+            # The same events again is the redelivery path: the script finds the markers.
+            "republish": per_doc_us(publish, count),
+            "xadd": per_doc_us(lambda: _plain_xadd(client, keys.stream("plain"), chunks), count),
+            "status": per_doc_us(lambda: _record_all(sink, statuses), count),
         }
     finally:
         client.close()
@@ -244,11 +243,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     for label in sorted(timers.exclusive):
         if not label.startswith("stage:"):
             stages[f"  {label}"] = us(timers.exclusive[label])
+    stages["duplicates: MinHash index + routes (Redis)"] = sink["duplicates"]
     stages["wrap (StreamEntry + event JSON)"] = sink["wrap"]
     stages["publish (Lua, pipelined, incl. wrap)"] = sink["publish"]
     stages["publish again (dedup hit)"] = sink["republish"]
     stages["status writes"] = sink["status"]
-    whole = plain + payload["producer"] + payload["worker"] + sink["publish"] + sink["status"]
+    whole = (
+        plain
+        + payload["producer"]
+        + payload["worker"]
+        + sink["duplicates"]
+        + sink["publish"]
+        + sink["status"]
+    )
     rows = [
         [name, round(value, 1), ratio(value, whole), ratio(value, BUDGET_US)]
         for name, value in stages.items()

@@ -135,6 +135,19 @@ class Worker:
         main = psutil.Process(self.process.pid)
         return [main.pid, *(child.pid for child in main.children(recursive=True))]
 
+    def cpu_seconds(self) -> float:
+        """CPU time (user + system) the worker and its pool processes have used so far."""
+        import psutil
+
+        total = 0.0
+        for pid in self.pids():
+            try:
+                times = psutil.Process(pid).cpu_times()
+            except psutil.NoSuchProcess:
+                continue
+            total += times.user + times.system
+        return total
+
     def stop(self) -> None:
         """Stop the worker and its pool (SIGTERM to the group, SIGKILL after 20 s)."""
         if self.process is None or self.process.poll() is not None:
@@ -286,6 +299,11 @@ def machine() -> str:
     return f"{cpu}, {os.cpu_count()} cores{memory}, Python {platform.python_version()}"
 
 
+def load_average() -> float:
+    """The 1-minute load average: above the core count, neighbours are taking CPU from the bench."""
+    return round(os.getloadavg()[0], 2)
+
+
 def report(bench: str, rows: Sequence[Sequence[Any]], header: Sequence[str], figures: dict[str, Any]) -> None:
     """Print a table, then one JSON line with the figures (the machine-readable result)."""
     cells = [[_cell(v) for v in row] for row in [header, *rows]]
@@ -302,6 +320,7 @@ def report(bench: str, rows: Sequence[Sequence[Any]], header: Sequence[str], fig
         "bench": bench,
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": machine(),
+        "load_average": load_average(),
         **figures,
     }
     print(json.dumps(_finite(line), ensure_ascii=False, allow_nan=False, default=str), flush=True)
