@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: install run test lint schemas bench
+.PHONY: install run test lint schemas bench faults
 
 $(BIN)/newswire: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -29,3 +29,6 @@ schemas: install  ## re-export schemas/json/ from the models
 
 bench: install  ## benchmarks under bench/, each printing ratios against a same-run baseline
 	for script in bench/bench_*.py; do $(BIN)/python $$script || exit 1; done
+
+faults: install  ## the large fault run (killed workers, Redis restarts, poison, hostile input): a table
+	$(BIN)/python bench/faults.py

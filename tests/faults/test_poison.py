@@ -42,7 +42,9 @@ def test_a_document_that_kills_the_worker_process_is_dead_lettered_and_its_batch
 ) -> None:
     result = scenarios.poison(bounded, tmp_path, mode="kill")
     _check(result)
-    assert result.figures["poison_attempts"] == 3
+    # 3 deaths (task_max_retries + 1); one more when, on a loaded machine, the visibility sweep
+    # also restored a copy of the message (celery#5935) before the dead worker's requeue.
+    assert result.figures["poison_attempts"] in (3, 4)
 
 
 @pytest.mark.slow
