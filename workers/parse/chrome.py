@@ -22,6 +22,9 @@ _CURRENCY_ITEM = (
 _CURRENCY = re.compile(rf"^(?:{_CURRENCY_ITEM}[\d.,]*\s*[▲▼↑↓+\-−]?\s*[\d.,%]*\s*)+$")
 _WEATHER = re.compile(
     r"^[^\d\n]{0,30}[+\-−]?\d{1,2}\s*°\s*[CСF]?(?:\s*[.,/…-]+\s*[+\-−]?\d{1,2}\s*°\s*[CСF]?)?$"
+    # A widget that says what it is may drop the degree sign: `Погода: Астана -18`.
+    r"|^(?:weather|погода|ауа райы|aýa raıy)\s*:?\s*[^\d\n]{0,30}[+\-−]?\d{1,2}\s*°?\s*[CСF]?$",
+    re.IGNORECASE,
 )
 _VIEWS = re.compile(
     r"^(?:views?|просмотр\w*|қаралым\w*|kórilim\w*|👁|👀)\s*:?\s*\d[\d\s]*$|^\d[\d\s]*\s*(?:views?|просмотр\w*)$"
@@ -38,7 +41,7 @@ _PHRASES = re.compile(
     r"перейти на главную|на главную|главная|меню|поиск|войти|вход|поделиться|печать|назад|контакты|"
     r"о нас|реклама|мобильная версия|полная версия|версия для слабовидящих|читать далее|показать ещ[её]|"
     r"басты бет(?:ке өту)?|мәзір|іздеу|кіру|бөлісу|байланыс|жарнама|толығырақ|"
-    r"basty bet|izdeý|bólisý|jarnama|"
+    r"basty bet(?:ke ótý)?|izdeý|bólisý|jarnama|"
     r"facebook|twitter|telegram|whatsapp|instagram|youtube|vk|vkontakte|ok|x)"
     r"\s*[:.]?$",
     re.IGNORECASE,
