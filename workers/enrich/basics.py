@@ -10,13 +10,13 @@ from urllib.parse import urlsplit
 from schemas import ParsedArticle
 
 _WORD = re.compile(r"\w+", re.UNICODE)
-_SPACE = re.compile(r"\s+")
 _SENTENCE_END = re.compile(r"(?<=[.!?…])\s+(?=[\"«“A-ZА-ЯЁӘҒҚҢӨҰҮҺІ])")
 
 
 def normalise(text: str) -> str:
     """Case-folded, NFKC, whitespace-collapsed text: the form hashes are taken of."""
-    return _SPACE.sub(" ", unicodedata.normalize("NFKC", text)).strip().casefold()
+    # str.split() and the \s+ class agree on what whitespace is; split/join is the cheaper of the two.
+    return " ".join(unicodedata.normalize("NFKC", text).split()).casefold()
 
 
 def content_hash(body: str) -> str:

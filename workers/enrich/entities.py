@@ -41,6 +41,13 @@ _DEMONYM = re.compile(
 )
 _POSSESSIVE = re.compile(r"['’]s?$")
 _QUOTED_NAME = re.compile(r"(?P<kind>\b[\w-]+)\s+[«\"“](?P<name>[^»\"”\n]{2,40})[»\"”]")
+_APPOSITIVE = re.compile(r",\s+(?:the\s+|a\s+)?([^,.;:()«»\"“”\n]{3,90})[,.]")
+_WORD = re.compile(r"\w+")
+_KAZAKH_HEAD = re.compile(r"[әғқңөұүһі]|лігі|лиги")
+_KAZAKH_LOWER = re.compile(r"[әғқңөұүһі]")
+_QUOTE_AHEAD = re.compile(r"\s*[«\"“]")
+_LEAD_WORD = re.compile(r"\w[\w-]*")
+_ACRONYM_AFTER = re.compile(r"\s*\(([A-ZА-ЯЁӘҒҚҢӨҰҮҺІ][\w&+-]{1,9})\)")
 _ORG_KINDS = frozenset(
     """ао тоо ooo ооо пао зао ао нк нак рго оо компания компании корпорация холдинг банк
     фонд партия партии jsc llp company corporation party airline airlines холдинга
@@ -349,7 +356,7 @@ class _Recogniser:
 
     def _role_after(self, end: int) -> str | None:
         """An appositive role: 'Murat Nurtleu, Minister of Foreign Affairs, said'."""
-        m = re.match(r",\s+(?:the\s+|a\s+)?([^,.;:()«»\"“”\n]{3,90})[,.]", self.text[end : end + 100])
+        m = _APPOSITIVE.match(self.text, end, end + 100)
         if not m:
             return None
         phrase = m.group(1).strip()
@@ -361,7 +368,7 @@ class _Recogniser:
 
     def _speech_near(self, start: int, end: int) -> bool:
         around = fold(self.text[max(0, start - 25) : start] + " " + self.text[end : end + 30])
-        return any(word in lexicon.SPEECH_VERBS for word in re.findall(r"\w+", around))
+        return any(word in lexicon.SPEECH_VERBS for word in _WORD.findall(around))
 
     # -- passes ------------------------------------------------------------------------------
     def run(self) -> None:
@@ -702,7 +709,7 @@ class _Recogniser:
             if (
                 tok.capitalised
                 or fold(tok.text) not in lexicon.ORG_HEADS
-                or not re.search(r"[әғқңөұүһі]|лігі|лиги", tok.text)
+                or not _KAZAKH_HEAD.search(tok.text)
             ):
                 continue
             begin = k
@@ -736,7 +743,7 @@ class _Recogniser:
             tok = self.toks[k]
             if tok.capitalised or fold(tok.text) not in lexicon.ORG_HEADS or not is_cyrillic(tok.text):
                 continue
-            if re.match(r"\s*[«\"“]", self.text[tok.end : tok.end + 3]):
+            if _QUOTE_AHEAD.match(self.text, tok.end, tok.end + 3):
                 continue  # 'компания «КазМунайГаз»': the quoted name is the body
             begin = k
             while (
@@ -842,7 +849,7 @@ def _subjects(rec: _Recogniser, people: list[Person]) -> list[tuple[int, Person]
                 or fold(w) in lexicon.ROLE_HEADS
                 or fold(w) in lexicon.ROLE_MODIFIERS
                 or fold(w) in ("of", "the")
-                for w in re.findall(r"\w[\w-]*", lead)
+                for w in _LEAD_WORD.findall(lead)
             ):
                 subjects.append((start, person))
     return sorted(subjects, key=lambda x: x[0])
@@ -926,7 +933,7 @@ def _merge_orgs(rec: _Recogniser) -> list[Org]:
     orgs: list[Org] = []
     for start, end, name, _ in sorted(rec.org_mentions):
         acronym = None
-        m = re.match(r"\s*\(([A-ZА-ЯЁӘҒҚҢӨҰҮҺІ][\w&+-]{1,9})\)", rec.text[end : end + 14])
+        m = _ACRONYM_AFTER.match(rec.text, end, end + 14)
         if m and _ACRONYM.match(m.group(1)):
             acronym = m.group(1)
         if _ACRONYM.match(name) and fold(name) in _KNOWN_FOLDED:
@@ -996,7 +1003,7 @@ def _org_nominative(name: str) -> str:
     words = name.split()
     if not words or not is_cyrillic(words[0]):
         return name
-    if re.search(r"[әғқңөұүһі]", name.lower()):
+    if _KAZAKH_LOWER.search(name.lower()):
         last = words[-1]
         for ending in ("інің", "ының", "нің", "ның"):
             if (

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from itertools import compress
+from operator import itemgetter
 
 from workers.enrich import lexicon
 
@@ -37,18 +39,16 @@ def extract(body: str, headline: str | None = None) -> list[str]:
     words = _WORD.findall(body)
     if not words:
         return []
-    counts: Counter[str] = Counter()
-    first: dict[str, int] = {}
-    surface: dict[str, str] = {}
-    lowered = {w.lower() for w in words if w[0].islower()}
-    for i, word in enumerate(words):
-        key = word.lower()
-        if len(key) < 4 or key in _STOP:
-            continue
-        counts[key] += 1
-        first.setdefault(key, i)
-        # Keep the capital of names ("Astana") but not of a sentence's first word.
-        surface.setdefault(key, word if key not in lowered else key)
+    lower = list(map(str.lower, words))
+    # dict/zip over reversed lists keep each key's first position and spelling, at C speed.
+    first = dict(zip(reversed(lower), range(len(lower) - 1, -1, -1), strict=True))
+    spelling = dict(zip(reversed(lower), reversed(words), strict=True))
+    counts = Counter(lower)
+    for key in [k for k in counts if len(k) < 4 or k in _STOP]:
+        del counts[key]
+    lowered = set(compress(lower, map(str.islower, map(itemgetter(0), words))))
+    # Keep the capital of names ("Astana") but not of a sentence's first word.
+    surface = {k: (spelling[k] if k not in lowered else k) for k in counts}
     headline_words = {w.lower() for w in _WORD.findall(headline or "")}
     n = len(words)
 

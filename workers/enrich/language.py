@@ -7,6 +7,7 @@ function words, in both scripts; py3langid reads Latin Kazakh as Turkish or Crim
 from __future__ import annotations
 
 import re
+from collections import Counter
 from functools import lru_cache
 
 _WORD = re.compile(r"\w+", re.UNICODE)
@@ -35,10 +36,14 @@ def _identifier():  # type: ignore[no-untyped-def]
 
 def detect(text: str) -> tuple[str | None, float | None]:
     """(ISO 639-1 code, confidence 0..1) for the text, or (None, None) if it has no words."""
-    words = [w.lower() for w in _WORD.findall(text[: _SAMPLE * 3])][:200]
+    words = list(map(str.lower, _WORD.findall(text[: _SAMPLE * 3])[:200]))
     if len(words) < 3:
         return None, None
-    shares = {lang: sum(w in profile for w in words) / len(words) for lang, profile in _PROFILES.items()}
+    counts = Counter(words)
+    shares = {
+        lang: sum(counts[w] for w in profile & counts.keys()) / len(words)
+        for lang, profile in _PROFILES.items()
+    }
     sample = " ".join(words)
     kazakh_cyr = len(_KAZAKH_CYRILLIC.findall(sample))
     kazakh_lat = len(_KAZAKH_LATIN.findall(sample))

@@ -18,6 +18,14 @@ _PAIRS = {"«": "»", "“": "”", "„": "“", '"': '"'}
 _OPENERS = '«“„"'
 _MIN_WORDS = 4
 _DASH = "—–-"
+_OPENER = re.compile("[" + _OPENERS + "]")
+_GUILLEMET = re.compile("[«»]")
+# A quote's closing mark followed by the attribution: `," he said`, `», — сказал`.
+_CLOSE_THEN_WORD = re.compile(r"(?:[,.!?…]\s?[»”\"]|\w[»”\"]\s*,)\s*[,]?\s*[" + _DASH + r"]?\s*\w")
+_DIALOGUE = re.compile(r"^\s*[—–]\s*(.+?)(?:,\s*[—–]\s*\w|$)", re.S)
+_SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s|[«“]")
+_SENTENCE_GAP = re.compile(r"[.!?]\s")
+_ATTRIBUTION_AFTER = re.compile(r"^\s*[,.!?…]?\s*[" + _DASH + r"]?\s*\w")
 _WORD = re.compile(r"\w+", re.UNICODE)
 _ACCORDING = re.compile(
     r"(?:according to|по словам|как (?:отметил|отметила|сообщил|сообщила|заявил|заявила|сказал|сказала|подчеркнул|подчеркнула|пояснил|пояснила)|"
@@ -29,42 +37,44 @@ _ACCORDING = re.compile(
 def _spans(paragraph: str) -> list[tuple[int, int]]:
     """(start, end) of the quoted text (marks excluded) in one paragraph."""
     spans: list[tuple[int, int]] = []
-    i = 0
-    n = len(paragraph)
-    while i < n:
-        ch = paragraph[i]
-        if ch in _OPENERS and (ch != '"' or i == 0 or not paragraph[i - 1].isalnum()):
+    m = _OPENER.search(paragraph)
+    while m:
+        i = m.start()
+        close = None
+        if paragraph[i] != '"' or i == 0 or not paragraph[i - 1].isalnum():
             close = _closing(paragraph, i)
-            if close is not None:
-                spans.append((i + 1, close))
-                i = close + 1
-                continue
-        i += 1
+        if close is not None:
+            spans.append((i + 1, close))
+        m = _OPENER.search(paragraph, i + 1 if close is None else close + 1)
     return spans
 
 
 def _closing(paragraph: str, i: int) -> int | None:
+    """Where the quote opened at i closes: nested «» counted, a straight quote not before a letter."""
     opener = paragraph[i]
-    closer = _PAIRS[opener]
-    depth = 0
-    for j in range(i + 1, len(paragraph)):
-        ch = paragraph[j]
-        if opener == "«" and ch == "«":
-            depth += 1
-        elif ch == closer and opener != closer:
-            if depth == 0:
-                return j
-            depth -= 1
-        elif ch == closer and (j + 1 == len(paragraph) or not paragraph[j + 1].isalnum()):
-            return j
-    return None
+    if opener == "«":
+        depth = 0
+        for m in _GUILLEMET.finditer(paragraph, i + 1):
+            if m.group() == "«":
+                depth += 1
+            elif depth == 0:
+                return m.start()
+            else:
+                depth -= 1
+        return None
+    if opener != '"':
+        close = paragraph.find(_PAIRS[opener], i + 1)
+        return close if close != -1 else None
+    j = paragraph.find('"', i + 1)
+    while j != -1 and j + 1 < len(paragraph) and paragraph[j + 1].isalnum():
+        j = paragraph.find('"', j + 1)
+    return j if j != -1 else None
 
 
 def _missing_opener(paragraph: str, spans: list[tuple[int, int]]) -> tuple[int, int] | None:
     """A paragraph that ends a quote it never opened: `We will go on," he said.`"""
     first = spans[0][0] - 1 if spans else len(paragraph)
-    pattern = r"(?:[,.!?…]\s?[»”\"]|\w[»”\"]\s*,)\s*[,]?\s*[" + _DASH + r"]?\s*\w"
-    for m in re.finditer(pattern, paragraph[: first + 1] if spans else paragraph):
+    for m in _CLOSE_THEN_WORD.finditer(paragraph[: first + 1] if spans else paragraph):
         if paragraph[: m.start()].count("«") == 0 and paragraph[: m.start()].count("“") == 0:
             close = m.start() + 1 if paragraph[m.start()] in ",.!?…" else m.start() + 1
             body = paragraph[:close].lstrip(" " + _DASH)
@@ -76,7 +86,7 @@ def _missing_opener(paragraph: str, spans: list[tuple[int, int]]) -> tuple[int, 
 
 def _dialogue(paragraph: str) -> tuple[int, int] | None:
     """Em-dash dialogue: `— Мы продолжим работу, — сказал министр.`"""
-    m = re.match(r"^\s*[—–]\s*(.+?)(?:,\s*[—–]\s*\w|$)", paragraph, re.S)
+    m = _DIALOGUE.match(paragraph)
     if not m:
         return None
     return m.start(1), m.end(1)
@@ -130,11 +140,11 @@ def _attribute(
     paragraph: str, start: int, end: int, offset: int, found: Found
 ) -> tuple[str | None, str | None, str | None]:
     after = paragraph[end + 1 : end + 160]
-    after = re.split(r"(?<=[.!?])\s|[«“]", after, maxsplit=1)[0]
+    after = _SENTENCE_BREAK.split(after, maxsplit=1)[0]
     before = paragraph[max(0, start - 160) : max(0, start - 1)]
-    before = re.split(r"[.!?]\s", before)[-1]
+    before = _SENTENCE_GAP.split(before)[-1]
     # Quote first, then the attribution: `," said X` / `», – деді ол`.
-    if re.match(r"^\s*[,.!?…]?\s*[" + _DASH + r"]?\s*\w", after) and _verb_in(after):
+    if _ATTRIBUTION_AFTER.match(after) and _verb_in(after):
         where = offset + end + 1
         return _speaker(after, where, offset + start, found)
     if m := _ACCORDING.search(before):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 import re
 from functools import lru_cache
+from itertools import compress
 
 _WORD = re.compile(r"[a-z']+")
 _NEGATIONS = frozenset(
@@ -33,10 +34,9 @@ def score(text: str, language: str | None) -> float | None:
     lexicon = _lexicon()
     words = _WORD.findall(text.lower())
     total = 0.0
-    for i, word in enumerate(words):
-        valence = lexicon.get(word)
-        if valence is None:
-            continue
+    # Only the few words with a valence are visited (compress runs the filter in C).
+    for i in compress(range(len(words)), map(lexicon.__contains__, words)):
+        valence = lexicon[words[i]]
         if any(w in _NEGATIONS for w in words[max(0, i - 3) : i]):
             valence *= _NEGATION_SCALAR
         total += valence

@@ -140,10 +140,11 @@ def _topic_of(word: str) -> str | None:
 def classify(text: str, headline: str | None = None) -> list[Topic]:
     """Top-level IPTC Media Topics with scores (share of topical words), best first, at most 3."""
     counts: Counter[str] = Counter()
-    for word in _WORD.findall(text.lower()):
+    # Each distinct word is looked up once; codes still enter `counts` in order of first use.
+    for word, n in Counter(_WORD.findall(text.lower())).items():
         code = _topic_of(word)
         if code:
-            counts[code] += 1
+            counts[code] += n
     for word in _WORD.findall((headline or "").lower()):
         code = _topic_of(word)
         if code:
