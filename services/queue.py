@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from itertools import islice
 
@@ -37,10 +38,14 @@ class Enqueuer:
             # Do not overwrite the status of a document already processed (a re-ingest).
             pipe.hsetnx(key, "state", "queued")
             pipe.expire(key, self._settings.status_ttl_seconds)
-            pipe.hincrby(self._keys.counters, f"documents_in:{doc.channel}", 1)
+        for channel, count in Counter(doc.channel for doc in documents).items():
+            pipe.hincrby(self._keys.counters, f"documents_in:{channel}", count)
         pipe.execute()
         payload = [doc.model_dump(mode="json") for doc in documents]
-        self._app.send_task(self._task_name, args=[payload], queue=self._settings.queue)
+        # A short argsrepr: by default Celery reprs the documents into every message's headers,
+        # which costs CPU on each send and puts article text into Flower and task events.
+        argsrepr = f"[<{len(documents)} documents>]"
+        self._app.send_task(self._task_name, args=[payload], queue=self._settings.queue, argsrepr=argsrepr)
 
     def submit_many(self, documents: Iterable[RawDocument], batch_size: int | None = None) -> Iterator[int]:
         """Enqueue documents in batches of `batch_size`; yields the size of each batch sent."""
