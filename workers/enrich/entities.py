@@ -939,8 +939,14 @@ def _merge_orgs(rec: _Recogniser) -> list[Org]:
         if _ACRONYM.match(name) and fold(name) in _KNOWN_FOLDED:
             expansion = KNOWN_ORGS[_KNOWN_FOLDED[fold(name)]]
             found = next((o for o in orgs if expansion and fold(o.name) == fold(expansion)), None)
+            # A known acronym with no expansion (NATO, BRICS) is its own name: match it by name too.
             found = found or next(
-                (o for o in orgs if o.acronym == name or _initials(o.name) == fold(name)), None
+                (
+                    o
+                    for o in orgs
+                    if o.acronym == name or fold(o.name) == fold(name) or _initials(o.name) == fold(name)
+                ),
+                None,
             )
             if found:
                 found.acronym = found.acronym or name
