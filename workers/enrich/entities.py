@@ -13,6 +13,7 @@ import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from workers.enrich import lexicon, morph
 from workers.enrich.gazetteer import Entry, Gazetteer
@@ -157,6 +158,7 @@ KNOWN_ORGS: dict[str, str | None] = {
 }
 _KNOWN_FOLDED = {fold(k): k for k in KNOWN_ORGS}
 _KNOWN_MAX_WORDS = max(k.count(" ") + 1 for k in KNOWN_ORGS)
+_KNOWN_FIRST = {k.split(" ", 1)[0] for k in _KNOWN_FOLDED}
 
 
 @dataclass
@@ -242,11 +244,6 @@ class Found:
         return best[1] if best else None
 
 
-def _bare(word: str) -> str:
-    """The word without a possessive ending: Kazakhstan's -> Kazakhstan (what _POSSESSIVE strips)."""
-    if word.endswith(("'s", "’s")):
-        return word[:-2]
-    return word[:-1] if word.endswith(("'", "’")) else word
 
 
 def _runs(text: str, toks: list[Token]) -> list[list[Token]]:
@@ -272,12 +269,22 @@ def _runs(text: str, toks: list[Token]) -> list[list[Token]]:
             heads = {fold(t.text) for t in prev}
             if gap in _CONNECTORS and (heads & lexicon.ORG_HEADS or heads & lexicon.ROLE_HEADS):
                 connector = [
-                    Token(w, prev[-1].end + 1, prev[-1].end + 1 + len(w), False) for w in gap.split()
+                    Token(w, prev[-1].end + 1, prev[-1].end + 1 + len(w), False, w) for w in gap.split()
                 ]
                 merged[-1] = [*prev, *connector, *run]
                 continue
         merged.append(run)
     return merged
+
+
+@lru_cache(maxsize=100_000)
+def _is_role_word(word: str) -> bool:
+    """'Minister', 'министра', 'министрі': a title or role noun in any case form."""
+    if fold(word) in lexicon.ROLE_HEADS:
+        return True
+    if is_cyrillic(word):
+        return any(lemma in lexicon.ROLE_HEADS for lemma in morph.lemmas(word)[1:3])
+    return False
 
 
 class _Recogniser:
@@ -304,7 +311,7 @@ class _Recogniser:
         lo = bisect_left(self.tok_starts, begin)
         hi = bisect_left(self.tok_starts, end, lo)
         words = [
-            Token(t.text, t.start - begin, t.end - begin, t.capitalised) for t in self.toks[lo:hi] if t.end <= end
+            Token(t.text, t.start - begin, t.end - begin, t.capitalised, t.bare) for t in self.toks[lo:hi] if t.end <= end
         ]
         if lo and self.toks[lo - 1].end > begin:
             # A word the window starts inside: tokenising the window alone sees only its tail.
@@ -441,12 +448,7 @@ class _Recogniser:
             i = name_end
 
     def _is_role_word(self, word: str) -> bool:
-        low = fold(word)
-        if low in lexicon.ROLE_HEADS:
-            return True
-        if is_cyrillic(word):
-            return any(lemma in lexicon.ROLE_HEADS for lemma in morph.lemmas(word)[1:3])
-        return False
+        return _is_role_word(word)
 
     def _role_follows(self, run: list[Token], i: int) -> bool:
         for tok in run[i + 1 : i + 4]:
@@ -508,11 +510,13 @@ class _Recogniser:
         return j
 
     def _known_org(self, run: list[Token], i: int) -> int:
+        word = run[i].text
+        if fold(run[i].bare) not in _KNOWN_FIRST and not is_cyrillic(word):
+            return 0  # no known body starts with this word
         for n in range(min(_KNOWN_MAX_WORDS, len(run) - i), 0, -1):
-            name = " ".join(_bare(t.text) for t in run[i : i + n])
+            name = " ".join(t.bare for t in run[i : i + n])
             if fold(name) in _KNOWN_FOLDED:
                 return n
-        word = run[i].text
         if is_cyrillic(word) and any(fold(lemma) in _KNOWN_FOLDED for lemma in morph.lemmas(word)[1:3]):
             return 1
         return 0
@@ -529,7 +533,7 @@ class _Recogniser:
     def _org_head(self, run: list[Token], i: int) -> int | None:
         """Index of the organisation head word the name starting at i ends (or starts) with."""
         for j in range(i, min(len(run), i + 6)):
-            word = fold(_bare(run[j].text))
+            word = fold(run[j].bare)
             if word in lexicon.ORG_HEADS:
                 if any(self._is_role_word(t.text) for t in run[i:j]):
                     return None
@@ -601,13 +605,13 @@ class _Recogniser:
         )
 
     def _place_len(self, run: list[Token], i: int) -> int:
-        return self.place_at.longest(tuple([_bare(t.text) for t in run[i : i + 4]]))[0]
+        return self.place_at.longest(tuple([t.bare for t in run[i : i + 4]]))[0]
 
     def _place_is_name(self, run: list[Token], i: int, n: int, role_words: list[Token]) -> bool:
         """'Jordan' in 'Michael Jordan', 'Roman' in 'Roman Sklyar', 'Серик' in 'Серик Жумангарин'."""
         if i > 0 and run[i - 1].capitalised and fold(run[i - 1].text) in lexicon.FIRST_NAMES:
             return True
-        entry = self.place_at([_bare(t.text) for t in run[i : i + n]])
+        entry = self.place_at([t.bare for t in run[i : i + n]])
         if entry is None or entry.kind == "country" or entry.curated:
             return False
         if entry.population >= 1_000_000 and not role_words:
@@ -663,7 +667,7 @@ class _Recogniser:
         if not words:
             return
         start, end = words[0].start, words[-1].end
-        texts = [_bare(t.text) for t in words]
+        texts = [t.bare for t in words]
         if any(fold(w) in lexicon.NOT_NAMES or fold(w) in lexicon.STOP_CAPITALS for w in texts):
             return
         if any(w.isupper() and len(w) > 1 for w in texts) or any(ch.isdigit() for w in texts for ch in w):
@@ -783,12 +787,12 @@ class _Recogniser:
                 and (toks[j].capitalised or fold(toks[j].text) in ("of", "and"))
             ):
                 j += 1
-            n, entry = self.place_at.longest(tuple([_bare(t.text) for t in toks[i:j]]))
+            n, entry = self.place_at.longest(tuple([t.bare for t in toks[i:j]]))
             if entry is not None:
                 start, end = tok.start, toks[i + n - 1].end
                 if (
                     not any(s <= start < e for s, e in blocked)
-                    and not (n == 1 and fold(_bare(tok.text)) in surnames)
+                    and not (n == 1 and fold(tok.bare) in surnames)
                     and self._inside_org_ok(start, org_spans)
                     and self._context_ok(i, n, entry)
                 ):
@@ -804,7 +808,7 @@ class _Recogniser:
 
     def _context_ok(self, i: int, n: int, entry: Entry) -> bool:
         """A lone capitalised word that is a town's name only counts in a place-like context."""
-        main_name = fold(entry.name) == fold(_bare(self.toks[i].text))
+        main_name = fold(entry.name) == fold(self.toks[i].bare)
         if entry.kind == "country" or entry.curated or n > 1 or (main_name and entry.population >= 300_000):
             return True
         before = fold(self.text[max(0, self.toks[i].start - 12) : self.toks[i].start])

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from itertools import accumulate, repeat
+from operator import itemgetter
 from typing import NamedTuple
 
 # A word: letters/digits, with inner hyphens and apostrophes (Nur-Sultan, O'Brien, Қасым-Жомарт).
 _TOKEN = re.compile(r"\w+(?:[-'’]\w+)*", re.UNICODE)
+_TOKEN_SPLIT = re.compile(r"(\w+(?:[-'’]\w+)*)", re.UNICODE)
+_FIRST = itemgetter(0)
 _SENTENCE_END = re.compile(r"(?<=[.!?…])[»”\"']?\s+(?=[«“\"—–-]?\s*[A-ZА-ЯЁӘҒҚҢӨҰҮҺІ0-9])")
 _CYRILLIC = re.compile(r"[а-яёәғқңөұүһі]", re.IGNORECASE)
 _LATIN = re.compile(r"[a-z]", re.IGNORECASE)
@@ -19,19 +23,27 @@ class Token(NamedTuple):
     text: str
     start: int
     end: int
-    capitalised: bool = False  # starts with an upper-case letter
+    capitalised: bool  # starts with an upper-case letter
+    bare: str  # without a possessive ending: Kazakhstan's -> Kazakhstan
+
+
+def bare(word: str) -> str:
+    """The word without a possessive 's or ' at its end."""
+    if word.endswith(("'s", "’s")):
+        return word[:-2]
+    return word[:-1] if word.endswith(("'", "’")) else word
 
 
 def tokens(text: str) -> list[Token]:
     """The words of a text with their character offsets."""
-    # tuple.__new__ skips NamedTuple's Python-level __new__: tokenising is on every article's path.
-    new = tuple.__new__
-    out: list[Token] = []
-    for m in _TOKEN.finditer(text):
-        word = m.group()
-        start, end = m.span()
-        out.append(new(Token, (word, start, end, word[0].isupper())))
-    return out
+    # Every article goes through here: split, offsets and Token tuples are all built in C (map,
+    # accumulate, tuple.__new__), not in a Python loop over match objects.
+    parts = _TOKEN_SPLIT.split(text)
+    offsets = list(accumulate(map(len, parts)))
+    words = parts[1::2]
+    bares = [bare(w) for w in words] if ("'" in text or "’" in text) else words
+    capitalised = map(str.isupper, map(_FIRST, words))
+    return list(map(tuple.__new__, repeat(Token), zip(words, offsets[::2], offsets[1::2], capitalised, bares)))
 
 
 def sentence_starts(text: str) -> list[int]:
