@@ -115,8 +115,10 @@ def extract(body: str, found: Found) -> list[Quote]:
         for start, end in spans:
             text = paragraph[start:end].strip().rstrip(",")
             speaker, kind, verb = _attribute(paragraph, start, end, offset, found)
-            if speaker is None and previous and not attributed_any and _bare_quote(paragraph, start, end):
-                speaker, kind, verb = previous  # a quote paragraph continuing the last speaker
+            # A quote paragraph continuing the last speaker, or the second half of a split quote
+            # (`"A," X said. "B."`): a new speaker would have been named.
+            if speaker is None and previous and (attributed_any or _bare_quote(paragraph, start, end)):
+                speaker, kind, verb = previous
             if speaker is not None:
                 attributed_any = True
             quotes.append(Quote(text=text, speaker=speaker, speaker_kind=kind, verb=verb))  # type: ignore[arg-type]
