@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import secrets
 import signal
 import subprocess
 import sys
@@ -169,7 +170,29 @@ class Supervisor:
             env["NEWSWIRE_SOURCES"] = str(sources.resolve())
         if self.options.worker_metrics_port:
             env["NEWSWIRE_WORKER_METRICS_PORT"] = str(self.options.worker_metrics_port)
+        if not self._api_credentials_configured():
+            env["NEWSWIRE_API_TOKENS"] = self._local_api_token()
         return env
+
+    def _api_credentials_configured(self) -> bool:
+        s = self.settings
+        return bool(
+            s.api_tokens.get_secret_value() or s.webhook_secrets.get_secret_value() or s.api_allow_unauthenticated
+        )
+
+    def _local_api_token(self) -> str:
+        # No credentials configured: rather than run the webhook open, make a token for this data
+        # folder (kept across runs) and say where it is, so a newcomer can post right away.
+        path = self.options.data_dir / "api-token"
+        if path.exists():
+            token = path.read_text(encoding="utf-8").strip()
+        else:
+            token = secrets.token_urlsafe(24)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(token + "\n", encoding="utf-8")
+            path.chmod(0o600)
+        self._say(f"api: no credentials configured; using the bearer token in {path}")
+        return token
 
     def _argv(self, role: str) -> list[str]:
         argv = [sys.executable, "-m", "services.cli", role]

@@ -33,6 +33,7 @@ class Up:
     folder: Path
     stderr: Path
     metrics_port: int
+    api_port: int
     env: dict[str, str]
 
     def err(self) -> str:
@@ -63,12 +64,12 @@ def _clean_env(**extra: str) -> dict[str, str]:
 
 def _start_up(folder: Path, env: dict[str, str], *args: str) -> Up:
     stderr = folder / "up.stderr"
-    metrics_port = free_port()
-    argv = [sys.executable, "-m", "services.cli", "up", "--api-port", str(free_port())]
+    metrics_port, api_port = free_port(), free_port()
+    argv = [sys.executable, "-m", "services.cli", "up", "--api-port", str(api_port)]
     argv += ["--worker-metrics-port", str(metrics_port), "-c", "1", *args]
     with stderr.open("wb") as err:
         process = subprocess.Popen(argv, cwd=folder, env=env, stdout=subprocess.DEVNULL, stderr=err)
-    return Up(process, folder, stderr, metrics_port, env)
+    return Up(process, folder, stderr, metrics_port, api_port, env)
 
 
 @pytest.fixture
@@ -91,6 +92,14 @@ def _gone(processes: list[psutil.Process]) -> bool:
                 return False
         except psutil.NoSuchProcess:
             continue
+    return True
+
+
+def _answers(url: str) -> bool:
+    try:
+        httpx.get(url.replace("/v1/documents", "/healthz"), timeout=1)
+    except httpx.TransportError:
+        return False
     return True
 
 
@@ -140,6 +149,21 @@ def test_up_without_redis_url_publishes_the_samples_and_sigint_stops_every_proce
         assert 'newswire_worker_rejected_total{code="too_short",stage="validate"} 1.0' in page
         assert 'newswire_worker_stage_seconds_count{stage="parse"}' in page
         assert 'newswire_consumer_group_lag{group="readers",stream="newswire:events"}' in page
+
+        # No credentials were configured: up made a bearer token, and the API takes it.
+        token = (tmp_path / ".newswire" / "api-token").read_text(encoding="utf-8").strip()
+        api = f"http://127.0.0.1:{up.api_port}/v1/documents"
+        wait_for(lambda: _answers(api), timeout=30, what="the API listening")
+        assert httpx.post(api, content=b"x", headers={"Content-Type": "text/plain"}, timeout=5).status_code == 401
+        dump = " date 2024-04-04 Bus routes extended\n\nAKTOBE. KAZINFORM – " + "The city extends bus routes. " * 12
+        posted = httpx.post(
+            api,
+            content=dump.encode(),
+            headers={"Content-Type": "text/plain", "Authorization": f"Bearer {token}"},
+            timeout=10,
+        )
+        assert posted.status_code == 202, posted.text
+        wait_for(lambda: client.xlen("newswire:events") == len(expected) + 1, what="the posted dump's event")
 
         worker_log = (tmp_path / ".newswire" / "logs" / "worker.log").read_text(encoding="utf-8")
         doc_ids = {doc.id for doc in sample_documents()}
