@@ -44,17 +44,19 @@ def extract(body: str, headline: str | None = None) -> list[str]:
     first = dict(zip(reversed(lower), range(len(lower) - 1, -1, -1), strict=True))
     spelling = dict(zip(reversed(lower), reversed(words), strict=True))
     counts = Counter(lower)
-    for key in [k for k in counts if len(k) < 4 or k in _STOP]:
-        del counts[key]
-    lowered = set(compress(lower, map(str.islower, map(itemgetter(0), words))))
-    # Keep the capital of names ("Astana") but not of a sentence's first word.
-    surface = {k: (spelling[k] if k not in lowered else k) for k in counts}
     headline_words = {w.lower() for w in _WORD.findall(headline or "")}
+    # Only a word seen twice or in the headline can be a keyword, and each of those outscores
+    # (score >= 2) every other word (score < 2), so only they need ranking.
+    candidates = [
+        k for k, c in counts.items() if (c > 1 or k in headline_words) and len(k) >= 4 and k not in _STOP
+    ]
+    lowered = set(compress(lower, map(str.islower, map(itemgetter(0), words))))
     n = len(words)
 
     def score(key: str) -> float:
         position = 1.0 + (1.0 - first[key] / n)
         return counts[key] * position * (2.0 if key in headline_words else 1.0)
 
-    ranked = sorted(counts, key=lambda k: (-score(k), first[k]))
-    return [surface[k] for k in ranked[:_TOP] if counts[k] > 1 or k in headline_words]
+    ranked = sorted(candidates, key=lambda k: (-score(k), first[k]))
+    # Keep the capital of names ("Astana") but not of a sentence's first word.
+    return [spelling[k] if k not in lowered else k for k in ranked[:_TOP]]

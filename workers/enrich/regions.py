@@ -23,38 +23,52 @@ _REGION = _pattern()
 _NAMES = {re.sub(r"\W", "_", name): name for name in REGIONS}
 
 
-# Every region name ends at (or just before) one of these words.
-_KEYWORD = re.compile(r"region|oblast|област|облыс", re.IGNORECASE)
-_WORD_END = re.compile(r"\W|$")
-# How far before its keyword a region name can start: the longest base plus 'и <Adjective>'.
-_REACH = 100
+# Every region name ends at (or just before) one of these words, within a few words of it.
+_KEYWORDS = ("region", "oblast", "област", "облыс")
+_KEYWORD = re.compile("|".join(_KEYWORDS), re.IGNORECASE)
+_WORD_START = re.compile(r"\b\w")
+# A name starts at most this many word starts (hyphen parts count) and characters before its
+# keyword: 'Восточно-Казахстанской и Западно-Казахстанской областях' is the longest form.
+_WORDS_BACK = 6
+_REACH = 90
 
 
-def _windows(text: str) -> list[tuple[int, int]]:
-    """Stretches of text around the keywords, merged, that hold every possible region name."""
-    windows: list[tuple[int, int]] = []
-    for m in _KEYWORD.finditer(text):
-        # Start after a space so a window never begins inside a word (\b sees the real text);
-        # end where the keyword's word ends so endpos never cuts a word either.
-        begin = max(0, m.start() - _REACH)
-        space = text.rfind(" ", 0, begin + 1)
-        begin = space + 1 if begin and space != -1 else 0
-        end = _WORD_END.search(text, m.end()).end()  # type: ignore[union-attr]
-        if windows and begin <= windows[-1][1]:
-            windows[-1] = (windows[-1][0], max(end, windows[-1][1]))
-        else:
-            windows.append((begin, end))
-    return windows
+def _keyword_offsets(text: str, low: str) -> list[int]:
+    """Where the keywords are: str.find on the lower-cased text (a case-blind regex scan is slow)."""
+    if len(low) != len(text):  # lower() lengthened a letter (İ): offsets would not line up
+        return [m.start() for m in _KEYWORD.finditer(text)]
+    offsets = []
+    for word in _KEYWORDS:
+        at = low.find(word)
+        while at != -1:
+            offsets.append(at)
+            at = low.find(word, at + 1)
+    return offsets
+
+
+def _candidates(text: str, low: str) -> list[int]:
+    """Offsets where a region name could start: the word starts just before each keyword."""
+    starts: set[int] = set()
+    for at in _keyword_offsets(text, low):
+        before = [w.start() for w in _WORD_START.finditer(text, max(0, at - _REACH), at)]
+        starts.update(before[-_WORDS_BACK:])
+    return sorted(starts)
 
 
 def find(text: str) -> list[tuple[int, int, str]]:
     """(start, end, English name) of each region named in the text."""
     low = text.lower()
-    if not any(word in low for word in ("region", "oblast", "област", "облыс")):
+    if not any(word in low for word in _KEYWORDS):
         return []
-    # The full pattern is a long alternation: scanning only near its keywords is far cheaper.
-    return [
-        (m.start(), m.end(), _NAMES[m.lastgroup or ""])
-        for begin, end in _windows(text)
-        for m in _REGION.finditer(text, begin, end)
-    ]
+    # The full pattern is a long alternation: trying it only where a name could start is far
+    # cheaper than scanning the text, and finds the same leftmost, non-overlapping matches.
+    found: list[tuple[int, int, str]] = []
+    end = 0
+    for pos in _candidates(text, low):
+        if pos < end:
+            continue
+        m = _REGION.match(text, pos)
+        if m:
+            found.append((m.start(), m.end(), _NAMES[m.lastgroup or ""]))
+            end = m.end()
+    return found

@@ -12,6 +12,7 @@ from typing import NamedTuple
 _TOKEN = re.compile(r"\w+(?:[-'’]\w+)*", re.UNICODE)
 _TOKEN_SPLIT = re.compile(r"(\w+(?:[-'’]\w+)*)", re.UNICODE)
 _FIRST = itemgetter(0)
+_POSSESSIVE_END = re.compile(r"\w['’]s\b")
 _SENTENCE_END = re.compile(r"(?<=[.!?…])[»”\"']?\s+(?=[«“\"—–-]?\s*[A-ZА-ЯЁӘҒҚҢӨҰҮҺІ0-9])")
 _CYRILLIC = re.compile(r"[а-яёәғқңөұүһі]", re.IGNORECASE)
 _LATIN = re.compile(r"[a-z]", re.IGNORECASE)
@@ -41,7 +42,15 @@ def tokens(text: str) -> list[Token]:
     parts = _TOKEN_SPLIT.split(text)
     offsets = list(accumulate(map(len, parts)))
     words = parts[1::2]
-    bares = [bare(w) for w in words] if ("'" in text or "’" in text) else words
+    bares = words
+    if "'s" in text or "’s" in text:
+        # Only words ending in a possessive differ: find them by where they end.
+        index = dict(zip(offsets[1::2], range(len(words)), strict=True))
+        bares = list(words)
+        for m in _POSSESSIVE_END.finditer(text):
+            k = index.get(m.end())
+            if k is not None:
+                bares[k] = words[k][:-2]
     capitalised = map(str.isupper, map(_FIRST, words))
     return list(map(tuple.__new__, repeat(Token), zip(words, offsets[::2], offsets[1::2], capitalised, bares)))
 
@@ -58,6 +67,12 @@ def sentence_starts(text: str) -> list[int]:
 
 def is_cyrillic(word: str) -> bool:
     """True when the word is written in Cyrillic."""
+    # Words repeat, so their answers are cached; a long text is searched, not kept.
+    return _cyrillic_word(word) if len(word) <= 40 else bool(_CYRILLIC.search(word))
+
+
+@lru_cache(maxsize=200_000)
+def _cyrillic_word(word: str) -> bool:
     return bool(_CYRILLIC.search(word))
 
 
