@@ -6,14 +6,14 @@ Field names follow IPTC ninjs where one fits (`headline`, `body`, `uri`-like `ur
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from schemas.article import Dateline
 from schemas.raw import Channel
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION: Final = 1
 
 _FROZEN = ConfigDict(frozen=True, extra="forbid")
 

@@ -46,9 +46,9 @@ def signature(text: str) -> Signature | None:
     shingles = np.zeros(count, dtype=np.uint64)
     for k in range(SHINGLE):
         shingles = shingles * np.uint64(0x100000001B3) + hashes[k : k + count] * _MIX[k]
-    shingles = shingles.reshape(-1, 1)  # repeated shingles cannot change a minimum: no dedup needed
+    column = shingles.reshape(-1, 1)  # repeated shingles cannot change a minimum: no dedup needed
     # Multiply-shift hashing: the top 32 bits of a*x + b (mod 2**64) for an odd random a.
-    mins = ((shingles * _A + _B) >> np.uint64(32)).min(axis=0).astype(np.uint32)
+    mins = ((column * _A + _B) >> np.uint64(32)).min(axis=0).astype(np.uint32)
     values = mins.astype(">u4").tobytes().hex()
     width = ROWS * 8
     bands = tuple(f"{b}:{values[b * width : (b + 1) * width]}" for b in range(BANDS))

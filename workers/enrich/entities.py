@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left, bisect_right
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -212,7 +211,7 @@ class Found:
         return Found(list(people.values()), orgs, [], [], subjects)
 
     def subject_before(self, offset: int) -> Person | None:
-        """Who 'he' or 'the minister' most likely is: the last sentence subject or speaker, else the last named."""
+        """Who 'he' or 'the minister' most likely is: the last subject or speaker, else the last named."""
         best = max(((at, p) for at, p in self.subjects if at < offset), default=None, key=lambda x: x[0])
         return best[1] if best else self.last_person_before(offset)
 
@@ -242,8 +241,6 @@ class Found:
                 if s < offset and (best is None or s > best[0]):
                     best = (s, person)
         return best[1] if best else None
-
-
 
 
 def _runs(text: str, toks: list[Token]) -> list[list[Token]]:
@@ -311,7 +308,9 @@ class _Recogniser:
         lo = bisect_left(self.tok_starts, begin)
         hi = bisect_left(self.tok_starts, end, lo)
         words = [
-            Token(t.text, t.start - begin, t.end - begin, t.capitalised, t.bare) for t in self.toks[lo:hi] if t.end <= end
+            Token(t.text, t.start - begin, t.end - begin, t.capitalised, t.bare)
+            for t in self.toks[lo:hi]
+            if t.end <= end
         ]
         if lo and self.toks[lo - 1].end > begin:
             # A word the window starts inside: tokenising the window alone sees only its tail.
@@ -374,8 +373,9 @@ class _Recogniser:
         return phrase if lead & lexicon.ROLE_HEADS else None
 
     def _speech_near(self, start: int, end: int) -> bool:
-        around = fold(self.text[max(0, start - 25) : start] + " " + self.text[end : end + 30])
-        return any(word in lexicon.SPEECH_VERBS for word in _WORD.findall(around))
+        around = self.text[max(0, start - 25) : start] + " " + self.text[end : end + 30]
+        # fold() per word, not of this one-off window, so its cache holds words, not windows.
+        return not lexicon.SPEECH_VERBS.keys().isdisjoint(map(fold, _WORD.findall(around)))
 
     # -- passes ------------------------------------------------------------------------------
     def run(self) -> None:
@@ -415,25 +415,10 @@ class _Recogniser:
             place_len = self._place_len(run, i)
             head = self._org_head(run, i)
             if head is not None and not (place_len and i + place_len > head):
-                if _KAZAKH_LETTERS.search(run[head].text) or self.language == "kk":
-                    if head > i and _SURNAME_SHAPE.search(run[head - 1].text):
-                        self._add_person(run[i:head], role_words)
-                    role_words = []
-                    i = head + 1  # Kazakh names end in their head: found by _kazakh_orgs
-                    continue
-                if is_cyrillic(run[head].text) and head == len(run) - 1:
-                    self._cyrillic_org(run[i], run[head])
-                    i = head + 1
-                    continue
-                end = self._org_end(run, head)
-                self._add_org(run[i:end])
-                i = end
-                role_words = []
+                i, keep_role = self._headed_org(run, i, head, role_words)
+                role_words = role_words if keep_role else []
                 continue
-            if self._is_role_word(tok.text) or (
-                (fold(tok.text) in lexicon.ROLE_MODIFIERS or _DEMONYM.search(tok.text))
-                and self._role_follows(run, i)
-            ):
+            if self._starts_role(run, i):
                 role_words.append(tok)
                 i = self._role_complement(run, i + 1, role_words)
                 continue
@@ -446,6 +431,26 @@ class _Recogniser:
             self._add_person(run[i:name_end], role_words)
             role_words = []
             i = name_end
+
+    def _headed_org(self, run: list[Token], i: int, head: int, role_words: list[Token]) -> tuple[int, bool]:
+        """Take the body whose head word is run[head]; (where to go on, whether role words still apply)."""
+        if _KAZAKH_LETTERS.search(run[head].text) or self.language == "kk":
+            if head > i and _SURNAME_SHAPE.search(run[head - 1].text):
+                self._add_person(run[i:head], role_words)
+            return head + 1, False  # Kazakh names end in their head: found by _kazakh_orgs
+        if is_cyrillic(run[head].text) and head == len(run) - 1:
+            self._cyrillic_org(run[i], run[head])
+            return head + 1, True
+        end = self._org_end(run, head)
+        self._add_org(run[i:end])
+        return end, False
+
+    def _starts_role(self, run: list[Token], i: int) -> bool:
+        """run[i] is a role word, or a modifier or demonym leading to one ('Foreign Minister')."""
+        text = run[i].text
+        return self._is_role_word(text) or bool(
+            (fold(text) in lexicon.ROLE_MODIFIERS or _DEMONYM.search(text)) and self._role_follows(run, i)
+        )
 
     def _is_role_word(self, word: str) -> bool:
         return _is_role_word(word)
@@ -668,42 +673,46 @@ class _Recogniser:
             return
         start, end = words[0].start, words[-1].end
         texts = [t.bare for t in words]
-        if any(fold(w) in lexicon.NOT_NAMES or fold(w) in lexicon.STOP_CAPITALS for w in texts):
-            return
-        if any(w.isupper() and len(w) > 1 for w in texts) or any(ch.isdigit() for w in texts for ch in w):
-            return
-        if any(s <= start < e for s, e, _ in self.regions):
-            return
-        if len(texts) == 1 and (
-            _DEMONYM.search(texts[0]) or (is_cyrillic(texts[0]) and morph.is_adjective(texts[0]))
-        ):
+        if not self._could_be_name(start, texts):
             return
         role = self.text[role_words[0].start : role_words[-1].end] if role_words else None
         role = role or self._role_before(start)
         after = self._role_after(end)
-        evidence = 0
-        if role:
-            evidence += 2
+        evidence = self._name_evidence(start, end, texts) + (2 if role else 0)
         if after:
             evidence += 2
             role = role or after
-        if self._speech_near(start, end):
-            evidence += 2
+        self.person_mentions.append(PersonMention(start, end, texts, role, evidence))
+
+    def _could_be_name(self, start: int, texts: list[str]) -> bool:
+        """False for stop words, acronyms, numbers, region names and a lone demonym or adjective."""
+        if any(fold(w) in lexicon.NOT_NAMES or fold(w) in lexicon.STOP_CAPITALS for w in texts):
+            return False
+        if any(w.isupper() and len(w) > 1 for w in texts) or any(ch.isdigit() for w in texts for ch in w):
+            return False
+        if any(s <= start < e for s, e, _ in self.regions):
+            return False
+        return not (
+            len(texts) == 1
+            and (_DEMONYM.search(texts[0]) or (is_cyrillic(texts[0]) and morph.is_adjective(texts[0])))
+        )
+
+    def _name_evidence(self, start: int, end: int, texts: list[str]) -> int:
+        """How strongly the words and their context say 'person' (roles are counted by the caller)."""
+        evidence = 2 if self._speech_near(start, end) else 0
         if fold(texts[0]) in lexicon.FIRST_NAMES:
-            evidence += 2
-        if _SURNAME_SHAPE.search(texts[-1]) and len(texts) >= 2:
-            evidence += 1
-        if (
-            is_cyrillic(texts[0])
-            and len(texts) >= 2
-            and (morph.has_tag(texts[0], "Name") or morph.has_tag(texts[-1], "Surn"))
-        ):
             evidence += 2
         if len(texts) >= 2:
             evidence += 1
-        if start in self.start_set and len(texts) == 1:
+            if _SURNAME_SHAPE.search(texts[-1]):
+                evidence += 1
+            if is_cyrillic(texts[0]) and (
+                morph.has_tag(texts[0], "Name") or morph.has_tag(texts[-1], "Surn")
+            ):
+                evidence += 2
+        elif start in self.start_set:
             evidence -= 1
-        self.person_mentions.append(PersonMention(start, end, texts, role, evidence))
+        return evidence
 
     def _kazakh_orgs(self) -> None:
         """Kazakh names end in their head word: 'Сыртқы істер министрлігі', 'Ұлттық банкі'."""
@@ -890,39 +899,11 @@ def _merge_people(rec: _Recogniser, language: str | None) -> list[Person]:
     for mention in sorted(rec.person_mentions, key=lambda m: m.start):
         if len(mention.words) == 1:
             singles.append(mention)
-            continue
-        name = _full_name(mention, language)
-        key = _surname_key(name.split()[-1])
-        existing = next((p for p in people if p.surname_key == key or fold(p.name) == fold(name)), None)
-        if existing is None:
-            existing = next((p for p in people if _matches_surname(name.split()[-1], p)), None)
-        if existing:
-            existing.mentions.append((mention.start, mention.end))
-            if mention.role and not existing.role:
-                existing.role = mention.role
-            if len(name) > len(existing.name) and mention.evidence >= 2:
-                existing.name = name
-            continue
-        if mention.evidence < 2:
-            # Weak on its own; kept if a surname-only mention elsewhere backs it (checked below).
-            people.append(Person(name, key, mention.role, [(mention.start, mention.end)]))
-            people[-1].mentions.append((-1, -1))
-            continue
-        people.append(Person(name, key, mention.role, [(mention.start, mention.end)]))
+        else:
+            _merge_full_name(people, mention, language)
     backed: set[int] = set()
     for mention in singles:
-        word = mention.words[0]
-        person = next(
-            (p for p in people if _matches_surname(word, p) or fold(word) == fold(p.name.split()[0])), None
-        )
-        if person:
-            person.mentions.append((mention.start, mention.end))
-            backed.add(id(person))
-            if mention.role and not person.role:
-                person.role = mention.role
-        elif mention.role and mention.evidence >= 2 and fold(word) not in lexicon.NOT_NAMES:
-            name = morph.nominative_name([word], language)[0] if is_cyrillic(word) else word
-            people.append(Person(name, _surname_key(word), mention.role, [(mention.start, mention.end)]))
+        _merge_single_name(people, mention, language, backed)
     kept = []
     for person in people:
         if (-1, -1) in person.mentions:
@@ -931,6 +912,44 @@ def _merge_people(rec: _Recogniser, language: str | None) -> list[Person]:
                 continue
         kept.append(person)
     return kept
+
+
+def _merge_full_name(people: list[Person], mention: PersonMention, language: str | None) -> None:
+    """Add a mention of two or more words to the person with that surname, or as a new person."""
+    name = _full_name(mention, language)
+    key = _surname_key(name.split()[-1])
+    existing = next((p for p in people if p.surname_key == key or fold(p.name) == fold(name)), None)
+    if existing is None:
+        existing = next((p for p in people if _matches_surname(name.split()[-1], p)), None)
+    if existing:
+        existing.mentions.append((mention.start, mention.end))
+        if mention.role and not existing.role:
+            existing.role = mention.role
+        if len(name) > len(existing.name) and mention.evidence >= 2:
+            existing.name = name
+        return
+    people.append(Person(name, key, mention.role, [(mention.start, mention.end)]))
+    if mention.evidence < 2:
+        # Weak on its own; kept if a surname-only mention elsewhere backs it (see _merge_people).
+        people[-1].mentions.append((-1, -1))
+
+
+def _merge_single_name(
+    people: list[Person], mention: PersonMention, language: str | None, backed: set[int]
+) -> None:
+    """A one-word mention: the surname (or first name) of a known person, or a person by role alone."""
+    word = mention.words[0]
+    person = next(
+        (p for p in people if _matches_surname(word, p) or fold(word) == fold(p.name.split()[0])), None
+    )
+    if person:
+        person.mentions.append((mention.start, mention.end))
+        backed.add(id(person))
+        if mention.role and not person.role:
+            person.role = mention.role
+    elif mention.role and mention.evidence >= 2 and fold(word) not in lexicon.NOT_NAMES:
+        name = morph.nominative_name([word], language)[0] if is_cyrillic(word) else word
+        people.append(Person(name, _surname_key(word), mention.role, [(mention.start, mention.end)]))
 
 
 def _merge_orgs(rec: _Recogniser) -> list[Org]:
@@ -1020,7 +1039,7 @@ def _org_nominative(name: str) -> str:
                 last.lower().endswith(ending)
                 and fold(last[: -len(ending) + 1 if ending in ("інің", "ының") else -3]) in lexicon.ORG_HEADS
             ):
-                words[-1] = last[:-3] if ending in ("інің", "ының") else last[:-3]
+                words[-1] = last[:-3]
                 break
         return " ".join(words)
     head = next((k for k, w in enumerate(words[:3]) if fold(w) in lexicon.ORG_HEADS), None)

@@ -117,7 +117,7 @@ def inflect_nominative(word: str, *, gender: str | None = None) -> str:
         wanted = {"nomn", "sing", gender} if gender and "ADJF" in parse.tag else {"nomn", "sing"}
         inflected = parse.inflect(wanted) or parse.inflect({"nomn"})
         if inflected:
-            out = inflected.word
+            out: str = inflected.word
             return out[:1].upper() + out[1:] if word[:1].isupper() else out
     return word
 
@@ -160,8 +160,8 @@ def nominative_name(words: list[str], language: str | None) -> list[str]:
         return [_first_feminine(first), surname[:-2] + "а"]
     if re.search(r"(ов|ев|ёв|ин|ын|ий|ый|ой)$", low) or not _oblique_first(first):
         return words
-    case = _oblique_first(first)
-    return [_first_oblique(first, case or "gent"), _strip_case(surname, case or "gent")]
+    oblique = _oblique_first(first) or "gent"
+    return [_first_oblique(first, oblique), _strip_case(surname, oblique)]
 
 
 def _kazakh_surname(word: str) -> str:

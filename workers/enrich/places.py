@@ -49,12 +49,13 @@ def _lookup(gaz: Gazetteer, words: tuple[str, ...]) -> Entry | None:
     found = gaz.lookup(phrase)
     if found:
         return found[0]
-    if not is_cyrillic(phrase):
-        return None
-    # Inflected Russian or Kazakh: try the dictionary forms of each word.
-    options = [morph.lemmas(w) for w in words]
+    return _inflected_lookup(gaz, words) if is_cyrillic(phrase) else None
+
+
+def _inflected_lookup(gaz: Gazetteer, words: tuple[str, ...]) -> Entry | None:
+    """Inflected Russian or Kazakh: the place the dictionary forms of the words name."""
     if len(words) == 1:
-        for form in options[0][1:]:
+        for form in morph.lemmas(words[0])[1:]:
             if form in aliases.NOT_PLACES:
                 continue
             hit = gaz.lookup(form)
@@ -62,8 +63,7 @@ def _lookup(gaz: Gazetteer, words: tuple[str, ...]) -> Entry | None:
                 return hit[0]
         return None
     # Adjective + noun ("Южной Корее" -> "Южная Корея"): agree the adjective with the noun.
-    nouns = options[-1]
-    for noun in nouns:
+    for noun in morph.lemmas(words[-1]):
         for adjective in _feminine_or_plain(words[0]):
             hit = gaz.lookup(f"{adjective} {noun}")
             if hit:
@@ -111,7 +111,7 @@ def to_places(
 def _place(entry: Entry) -> Place:
     return Place(
         name=entry.name,
-        kind=entry.kind,  # type: ignore[arg-type]
+        kind=entry.kind,
         country_code=entry.country_code,
         lat=entry.lat,
         lon=entry.lon,

@@ -28,7 +28,9 @@ _SENTENCE_GAP = re.compile(r"[.!?]\s")
 _ATTRIBUTION_AFTER = re.compile(r"^\s*[,.!?…]?\s*[" + _DASH + r"]?\s*\w")
 _WORD = re.compile(r"\w+", re.UNICODE)
 _ACCORDING = re.compile(
-    r"(?:according to|по словам|как (?:отметил|отметила|сообщил|сообщила|заявил|заявила|сказал|сказала|подчеркнул|подчеркнула|пояснил|пояснила)|"
+    r"(?:according to|по словам|"
+    r"как (?:отметил|отметила|сообщил|сообщила|заявил|заявила|сказал|сказала|подчеркнул|подчеркнула|"
+    r"пояснил|пояснила)|"
     r"сөзінше|айтуынша)\s+([^,:«“\"]{2,80})[,:]?\s*$",
     re.IGNORECASE,
 )
@@ -76,7 +78,7 @@ def _missing_opener(paragraph: str, spans: list[tuple[int, int]]) -> tuple[int, 
     first = spans[0][0] - 1 if spans else len(paragraph)
     for m in _CLOSE_THEN_WORD.finditer(paragraph[: first + 1] if spans else paragraph):
         if paragraph[: m.start()].count("«") == 0 and paragraph[: m.start()].count("“") == 0:
-            close = m.start() + 1 if paragraph[m.start()] in ",.!?…" else m.start() + 1
+            close = m.start() + 1
             body = paragraph[:close].lstrip(" " + _DASH)
             offset = len(paragraph) - len(paragraph.lstrip(" " + _DASH))
             if len(_WORD.findall(body)) >= _MIN_WORDS:
@@ -121,7 +123,7 @@ def extract(body: str, found: Found) -> list[Quote]:
                 speaker, kind, verb = previous
             if speaker is not None:
                 attributed_any = True
-            quotes.append(Quote(text=text, speaker=speaker, speaker_kind=kind, verb=verb))  # type: ignore[arg-type]
+            quotes.append(Quote(text=text, speaker=speaker, speaker_kind=kind, verb=verb))
             if kind == "person":
                 named = next((p for p in found.persons if p.name == speaker), None)
                 if named:

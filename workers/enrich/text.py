@@ -13,7 +13,8 @@ _TOKEN = re.compile(r"\w+(?:[-'’]\w+)*", re.UNICODE)
 _TOKEN_SPLIT = re.compile(r"(\w+(?:[-'’]\w+)*)", re.UNICODE)
 _FIRST = itemgetter(0)
 _POSSESSIVE_END = re.compile(r"\w['’]s\b")
-_SENTENCE_END = re.compile(r"(?<=[.!?…])[»”\"']?\s+(?=[«“\"—–-]?\s*[A-ZА-ЯЁӘҒҚҢӨҰҮҺІ0-9])")
+# Starts with the end mark itself, not a look-behind, so the regex engine can skip to candidates.
+_SENTENCE_END = re.compile(r"[.!?…][»”\"']?\s+(?=[«“\"—–-]?\s*[A-ZА-ЯЁӘҒҚҢӨҰҮҺІ0-9])")
 _CYRILLIC = re.compile(r"[а-яёәғқңөұүһі]", re.IGNORECASE)
 _LATIN = re.compile(r"[a-z]", re.IGNORECASE)
 
@@ -52,7 +53,13 @@ def tokens(text: str) -> list[Token]:
             if k is not None:
                 bares[k] = words[k][:-2]
     capitalised = map(str.isupper, map(_FIRST, words))
-    return list(map(tuple.__new__, repeat(Token), zip(words, offsets[::2], offsets[1::2], capitalised, bares)))
+    return list(
+        map(
+            tuple.__new__,
+            repeat(Token),
+            zip(words, offsets[:-1:2], offsets[1::2], capitalised, bares, strict=True),
+        )
+    )
 
 
 def sentence_starts(text: str) -> list[int]:

@@ -14,7 +14,8 @@ from itertools import compress
 
 _WORD = re.compile(r"[a-z']+")
 _NEGATIONS = frozenset(
-    "not no never none nobody nothing neither nor without cannot n't isn't wasn't aren't don't doesn't didn't won't".split()
+    """not no never none nobody nothing neither nor without cannot n't isn't wasn't aren't don't
+    doesn't didn't won't""".split()
 )
 _NEGATION_SCALAR = -0.74  # VADER's N_SCALAR
 _ALPHA = 15.0  # VADER's normalisation constant
