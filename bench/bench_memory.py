@@ -104,7 +104,8 @@ def worker_memory(
             started = time.perf_counter()
 
             def progress() -> int:
-                return int(r.xlen(keys.events)) - len(warm)
+                # Documents finished (not events: a repeated article would publish nothing).
+                return int(r.hget(keys.counters, "documents_processed") or 0) - len(warm)
 
             with Sampler(worker.process.pid, progress, half=len(docs) // 2) as sampler:
                 for _ in enqueuer.submit_many(docs, 64):

@@ -25,12 +25,19 @@ from services.settings import Settings
 ROOT = Path(__file__).resolve().parents[1]
 
 
+def _exit_on_sigterm(signum: int, frame: object) -> None:
+    # SIGTERM (e.g. from `timeout`) becomes SystemExit, so every `with` block below stops the
+    # Redis, workers and API it started instead of leaving them orphaned.
+    raise SystemExit(128 + signum)
+
+
 @contextmanager
 def private_redis(appendonly: bool = True) -> Iterator[tuple[str, Path]]:
     """A redis-server of the bench's own on a free port (never the shared 6379), and a work dir.
 
     AOF is on by default, as in docker-compose, so publishing pays what it pays in production.
     """
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
     with tempfile.TemporaryDirectory(prefix="newswire-bench-") as tmp:
         work = Path(tmp)
         with EmbeddedRedis(work / "redis", appendonly=appendonly) as server:

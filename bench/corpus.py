@@ -145,6 +145,8 @@ _RU_QUOTES = [
     "«Все контракты с местными поставщиками уже подписаны», – добавил {person}.",
 ]
 _MONTHS = ["January", "February", "March", "April", "May", "June", "July", "September", "October", "November"]
+_EN_MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September",
+              "October", "November", "December"]  # fmt: skip
 _WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday"]
 
 
@@ -207,7 +209,7 @@ def _article(rng: random.Random, day: date) -> Article:
         dateline = f"{writer.place}. {rng.choice(_EN_AGENCIES)} – "
         sentences, quotes = _EN_SENTENCES, _EN_QUOTES
     else:
-        dateline = f"{writer.place.title()}, {_MONTHS[day.month % len(_MONTHS)]} {day.day}. /NEWSWIRE/. "
+        dateline = f"{writer.place.title()}, {_EN_MONTHS[day.month - 1]} {day.day}. /NEWSWIRE/. "
         sentences, quotes = _EN_SENTENCES, _EN_QUOTES
     paragraphs: list[str] = []
     words = 0
@@ -228,16 +230,20 @@ def _ru_month(month: int) -> str:
 
 
 def articles(count: int, seed: int = 8) -> list[Article]:
-    """`count` distinct articles (no two share headline and date, so each is its own event)."""
+    """`count` distinct articles: no two share headline and date, so each is its own event.
+
+    The dateline's date is the article's own, so the parser's date agrees with the dump's.
+    """
     rng = random.Random(seed)
     first = date(2023, 1, 1)
     seen: set[tuple[str, date]] = set()
     out: list[Article] = []
     while len(out) < count:
         article = _article(rng, first + timedelta(days=rng.randrange(700)))
-        if (article.headline, article.day) in seen:
+        key = (article.headline.casefold(), article.day)
+        if key in seen:
             continue
-        seen.add((article.headline, article.day))
+        seen.add(key)
         out.append(article)
     return out
 
