@@ -109,7 +109,10 @@ class Settings(BaseSettings):
         default=10 * 1024 * 1024, ge=1024, description="Largest body read, after decompression."
     )
     fetch_deadline_seconds: float = Field(
-        default=30.0, gt=0, description="Overall deadline of one fetch, redirects and body included."
+        default=30.0,
+        gt=0,
+        description="Overall deadline of one fetch's network time (DNS, connect, answers, body, redirects "
+        "included); waits for a host's turn or its robots.txt are not counted.",
     )
     fetch_connect_timeout_seconds: float = Field(default=10.0, gt=0, description="TCP/TLS connect timeout.")
     fetch_max_redirects: int = Field(default=5, ge=0, le=20, description="Redirects followed, each re-checked.")
@@ -136,6 +139,12 @@ class Settings(BaseSettings):
     fetch_group: str = Field(default="fetchers", description="Consumer group reading fetch requests.")
     fetch_claim_idle_seconds: float = Field(
         default=60.0, gt=0, description="A fetch request unacked this long is taken over by another fetcher."
+    )
+    fetch_request_max_deliveries: int = Field(
+        default=5,
+        ge=1,
+        description="A fetch request delivered this many times without being served (it crashed the "
+        "fetcher, or each fetcher holding it died) is dead-lettered and its status set to rejected.",
     )
     fetch_metrics_port: int | None = Field(
         default=None, ge=0, le=65535, description="Port of the fetcher's Prometheus /metrics; unset: none."

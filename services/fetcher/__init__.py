@@ -6,6 +6,7 @@ client.py    httpx client: connects to the checked address, byte cap, deadline, 
 polite.py    per-host concurrency and pacing, robots.txt, backoff
 feeds.py     RSS/Atom parsing with entity declarations refused
 inbox.py     the inbox folder (done/, failed/)
+leases.py    fetch requests being served: leases renewed, delivery counts
 service.py   the loop that ties them together
 """
 

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import time
 import zlib
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -18,6 +21,14 @@ from services.fetcher.policy import Policy, Target
 
 _REDIRECTS = {301, 302, 303, 307, 308}
 _RAW_CHUNK = 16 * 1024
+
+# Entered around each request of a fetch (the first and every redirect), with that request's URL,
+# once the URL passed the policy: where the caller consults robots.txt and waits for the host's turn.
+Hop = Callable[[str], AbstractAsyncContextManager[None]]
+
+
+def _no_hop(url: str) -> AbstractAsyncContextManager[None]:
+    return contextlib.nullcontext()
 
 
 @dataclass(frozen=True)
@@ -79,38 +90,48 @@ class SafeClient:
         await self._client.aclose()
 
     async def get(
-        self, url: str, *, headers: Mapping[str, str] | None = None, max_bytes: int | None = None
+        self,
+        url: str,
+        *,
+        headers: Mapping[str, str] | None = None,
+        max_bytes: int | None = None,
+        hop: Hop = _no_hop,
     ) -> Fetched:
         """GET `url`, following at most `max_redirects` redirects, each re-checked.
 
+        `hop(url)` is entered around every request of the chain, after the policy passed it.
         Returns any status (the caller decides what 304 or 404 means); raises BlockedURL when
-        the policy refuses a hop, FetchFailed on timeout or connection errors, FetchRejected on
-        too many redirects or an undecodable body.
+        the policy (or the hop) refuses a hop, FetchFailed on timeout or connection errors,
+        FetchRejected on too many redirects, a malformed Location or an undecodable body.
         """
         try:
-            async with asyncio.timeout(self.limits.deadline):
-                return await self._follow(url, dict(headers or {}), max_bytes or self.limits.max_bytes)
+            return await self._follow(url, dict(headers or {}), max_bytes or self.limits.max_bytes, hop)
         except TimeoutError as exc:
             raise FetchFailed(
                 f"no complete answer within the {self.limits.deadline:g} s deadline", url=url, code="timeout"
             ) from exc
 
-    async def _follow(self, url: str, headers: dict[str, str], cap: int) -> Fetched:
+    async def _follow(self, url: str, headers: dict[str, str], cap: int, hop: Hop) -> Fetched:
         current = url
+        budget = _Budget(self.limits.deadline)
         for _ in range(self.limits.max_redirects + 1):
-            target = await self.policy.check(current)
-            response = await self._send(target, headers)
-            try:
-                location = response.headers.get("location")
-                if response.status_code in _REDIRECTS and location:
-                    current = urljoin(current, location.strip())
-                    continue
-                body, truncated = b"", False
-                if 200 <= response.status_code < 300:
-                    body, truncated = await _read_capped(response, cap, current)
-                return Fetched(current, response.status_code, response.headers, body, truncated)
-            finally:
-                await response.aclose()
+            async with budget.spend():
+                target = await self.policy.check(current)
+            # Released between hops: a redirect to another host waits for that host's robots.txt
+            # and turn without holding a slot the robots.txt fetch itself may need.
+            async with hop(current), budget.spend():
+                response = await self._send(target, headers)
+                try:
+                    location = response.headers.get("location")
+                    if response.status_code in _REDIRECTS and location:
+                        current = _redirect_target(current, location)
+                        continue
+                    body, truncated = b"", False
+                    if 200 <= response.status_code < 300:
+                        body, truncated = await _read_capped(response, cap, current)
+                    return Fetched(current, response.status_code, response.headers, body, truncated)
+                finally:
+                    await response.aclose()
         raise FetchRejected(
             f"more than {self.limits.max_redirects} redirects, last to {current}",
             url=url,
@@ -139,10 +160,48 @@ class SafeClient:
             raise FetchFailed(
                 f"timed out talking to {target.host}: {exc!r}", url=target.url, code="timeout"
             ) from exc
+        except httpx.RemoteProtocolError as exc:
+            # httpx parses Location even when not following: a malformed one is the server's
+            # answer, not a broken connection, and retrying will not mend it.
+            if str(exc).startswith("Invalid URL in location header"):
+                raise FetchRejected(
+                    f"{target.url} redirected to a malformed URL: {exc}", url=target.url, code="bad_redirect"
+                ) from exc
+            raise FetchFailed(
+                f"could not fetch {target.url}: {exc!r}", url=target.url, code="connect"
+            ) from exc
         except httpx.HTTPError as exc:
             raise FetchFailed(
                 f"could not fetch {target.url}: {exc!r}", url=target.url, code="connect"
             ) from exc
+
+
+class _Budget:
+    """The deadline of one fetch, spent only while talking to servers (DNS, connect, answer, body):
+    waits for a host's turn or its robots.txt are politeness, not a slow server."""
+
+    def __init__(self, seconds: float) -> None:
+        self.left = seconds
+
+    @contextlib.asynccontextmanager
+    async def spend(self) -> AsyncIterator[None]:
+        """Run the block within what is left; raises TimeoutError when it runs out."""
+        started = time.monotonic()
+        try:
+            async with asyncio.timeout(max(self.left, 0.0)):
+                yield
+        finally:
+            self.left -= time.monotonic() - started
+
+
+def _redirect_target(current: str, location: str) -> str:
+    """The absolute URL a Location header points to; refused if it does not parse."""
+    try:
+        return urljoin(current, location.strip())
+    except ValueError as exc:  # httpx refuses most such Locations first; urljoin raises on the rest
+        raise FetchRejected(
+            f"{current} redirected to a malformed URL {location!r} ({exc})", url=current, code="bad_redirect"
+        ) from exc
 
 
 async def _read_capped(response: httpx.Response, cap: int, url: str) -> tuple[bytes, bool]:

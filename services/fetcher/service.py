@@ -8,7 +8,7 @@ import logging
 import os
 import socket
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from typing import Any, TypeVar
@@ -24,6 +24,7 @@ from services.fetcher.client import Fetched, Limits, SafeClient, raise_for_statu
 from services.fetcher.errors import FetchFailed, FetchRejected
 from services.fetcher.feeds import Feed, FeedEntry, entry_document, parse_feed
 from services.fetcher.inbox import InboxResult, ingest_file, pending_files
+from services.fetcher.leases import Leases
 from services.fetcher.metrics import FetchMetrics
 from services.fetcher.policy import AllowList, Policy, Resolver, system_resolver
 from services.fetcher.polite import HostGate, Robots, backoff
@@ -117,15 +118,11 @@ class Fetcher:
             self.metrics.count(kind, "not_modified" if outcome.status == 304 else "ok")
 
     async def _fetch(self, url: str, *, conditional: bool) -> Fetched:
-        host = urlsplit(url).hostname or ""
-        await self.client.policy.check(url)  # refuse before anything, robots.txt included, is fetched
-        if (delay := await self.robots.check(url)) is not None:
-            self.gate.set_crawl_delay(host, min(delay, 60.0))
         headers = await self._validators(url) if conditional else {}
         attempt = 0
         while True:
             try:
-                fetched = await self._polite_get(url, headers)
+                fetched = await self.client.get(url, headers=headers, hop=self._hop)
                 raise_for_status(fetched)
             except FetchFailed as exc:
                 wait = (
@@ -139,8 +136,8 @@ class Fetcher:
                 )
                 if attempt >= self.settings.fetch_retries or wait > self.settings.fetch_max_wait_seconds:
                     raise
-                # The whole host waits, not just this URL: Retry-After speaks for the server.
-                self.gate.hold_off(host, wait)
+                # The whole host that failed waits, not just this URL: Retry-After speaks for the server.
+                self.gate.hold_off(_host(exc.url or url), wait)
                 attempt += 1
                 log.info("retrying %s in %.1f s (attempt %d): %s", url, wait, attempt, exc.reason)
                 continue
@@ -152,13 +149,27 @@ class Fetcher:
                 )
             return fetched
 
-    async def _polite_get(self, url: str, headers: dict[str, str]) -> Fetched:
-        async with self.gate.slot(urlsplit(url).hostname or ""), self._slots:
-            return await self.client.get(url, headers=headers)
+    @contextlib.asynccontextmanager
+    async def _hop(self, url: str) -> AsyncIterator[None]:
+        """One request of a fetch, the first or a redirect: the robots.txt of its host is consulted
+        (so a redirect to another host obeys that host's rules), then a slot of that host is held.
+
+        The client enters this only once the SSRF policy passed `url`, so a refused host's
+        robots.txt is never fetched either.
+        """
+        if (delay := await self.robots.check(url)) is not None:
+            self.gate.set_crawl_delay(_host(url), min(delay, 60.0))
+        async with self._slot(url):
+            yield
+
+    @contextlib.asynccontextmanager
+    async def _slot(self, url: str) -> AsyncIterator[None]:
+        async with self.gate.slot(_host(url)), self._slots:
+            yield
 
     async def _fetch_robots(self, url: str) -> Fetched:
         try:
-            fetched = await self._polite_get(url, {})
+            fetched = await self.client.get(url, hop=self._slot)
         except NewswireError as exc:
             self.metrics.count("robots", "blocked" if isinstance(exc, BlockedURL) else "failed", exc.code)
             raise
@@ -400,32 +411,97 @@ class Fetcher:
             claim_idle_ms=int(self.settings.fetch_claim_idle_seconds * 1000),
             block_ms=block_ms,
         )
+        leases = Leases(self._sync_redis, consumer.stream, group=consumer.group, consumer=consumer.name)
+        renewer = asyncio.create_task(self._renew(leases))
         running: set[asyncio.Task[None]] = set()
+        # Delivered before (to this consumer before a restart, or to a dead one): counted first.
         backlog = await asyncio.to_thread(lambda: consumer.pending() + consumer.claim_stale())
         next_claim = time.monotonic() + self.settings.fetch_claim_idle_seconds / 2
-        while not stop.is_set():
-            messages, backlog = backlog or await asyncio.to_thread(consumer.read), []
-            if time.monotonic() > next_claim:
-                # A fetcher that died leaves its entries pending: take them over once they are stale.
-                messages += await asyncio.to_thread(consumer.claim_stale)
-                next_claim = time.monotonic() + self.settings.fetch_claim_idle_seconds / 2
-            for message in messages:
-                task = asyncio.create_task(self._serve(consumer, message))
-                running.add(task)
-                task.add_done_callback(running.discard)
-            while len(running) >= self.settings.fetch_concurrency:
-                await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
-        if running:
-            await asyncio.wait(running)
+        try:
+            while not stop.is_set():
+                fresh = [] if backlog else await asyncio.to_thread(consumer.read)
+                again, backlog = backlog, []
+                if time.monotonic() > next_claim:
+                    # A fetcher that died leaves its entries pending: take them over once they are stale.
+                    again += await asyncio.to_thread(consumer.claim_stale)
+                    next_claim = time.monotonic() + self.settings.fetch_claim_idle_seconds / 2
+                for message, delivered in await self._deliveries(leases, fresh, again):
+                    task = asyncio.create_task(self._serve(consumer, leases, message, delivered))
+                    running.add(task)
+                    task.add_done_callback(running.discard)
+                while len(running) >= self.settings.fetch_concurrency:
+                    await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
+            if running:
+                await asyncio.wait(running)
+        finally:
+            renewer.cancel()
+            await asyncio.gather(renewer, return_exceptions=True)
 
-    async def _serve(self, consumer: StreamConsumer, message: Message) -> None:
+    async def _deliveries(
+        self, leases: Leases, fresh: list[Message], again: list[Message]
+    ) -> list[tuple[Message, int]]:
+        """The messages to serve now, each held in `leases`, with how many times it was delivered."""
+        # Already held: this consumer is serving it (a reclaim that raced a renewal); one task only.
+        again = [m for m in again if m.entry_id not in leases]
+        counts = await asyncio.to_thread(leases.deliveries, [m.entry_id for m in again]) if again else {}
+        chosen = [(m, 1) for m in fresh] + [(m, counts[m.entry_id]) for m in again if m.entry_id in counts]
+        return [(m, delivered) for m, delivered in chosen if leases.take(m.entry_id)]
+
+    async def _renew(self, leases: Leases) -> None:
+        """Renew the leases of the requests being served, four times per claim-idle period."""
+        interval = self.settings.fetch_claim_idle_seconds / 4
+        while True:
+            await asyncio.sleep(interval)
+            try:
+                await asyncio.to_thread(leases.renew)
+            except redis.RedisError as exc:
+                log.warning("could not renew %d fetch-request leases: %r", len(leases), exc)
+
+    async def _serve(
+        self, consumer: StreamConsumer, leases: Leases, message: Message, delivered: int
+    ) -> None:
+        """Serve one request and ack it; a crash leaves it pending for a retry, up to the limit."""
+        try:
+            if await self._settle(message, delivered):
+                await asyncio.to_thread(consumer.ack, message)
+        except Exception:
+            # Dead-lettering or acking failed (Redis away?): still pending, so retried later.
+            log.exception("fetch request %s could not be settled", message.entry_id)
+        finally:
+            leases.release(message.entry_id)
+
+    async def _settle(self, message: Message, delivered: int) -> bool:
+        """Serve one request, or give up on it past the delivery limit; False leaves it pending."""
+        limit = self.settings.fetch_request_max_deliveries
+        if delivered > limit:
+            reason = (
+                f"delivered {delivered} times and never acknowledged: every fetcher that took it "
+                "crashed or was stopped before finishing it"
+            )
+            await self._give_up(message, reason)
+            return True
         try:
             await self.handle_request(message.fields)
-        except Exception:
-            # Left unacked: another fetcher reclaims it after fetch_claim_idle_seconds.
-            log.exception("fetch request %s crashed", message.entry_id)
-            return
-        await asyncio.to_thread(consumer.ack, message)
+        except Exception as exc:
+            if delivered < limit:
+                # Left unacked: once idle for fetch_claim_idle_seconds, a fetcher reclaims it.
+                log.exception("fetch request %s crashed (delivery %d of at most %d)",
+                              message.entry_id, delivered, limit)  # fmt: skip
+                return False
+            log.exception("fetch request %s crashed on its last delivery", message.entry_id)
+            await self._give_up(message, f"crashed the fetcher on each of {delivered} deliveries: {exc!r}")
+        return True
+
+    async def _give_up(self, message: Message, reason: str) -> None:
+        """Dead-letter a request that keeps failing, and mark its status rejected."""
+        url = message.fields.get("url", "").strip()
+        exc = FetchRejected(reason, url=url or None, code="crashed")
+        self.count("request", exc)
+        await self.dead_letter(url, exc, source=message.fields.get("source_name") or None)
+        await self._request_status(
+            message.fields.get("request_id") or None, url, state="rejected", reasons=f"fetch: {reason}",
+            code=exc.code,
+        )  # fmt: skip
 
     # -- the loop ---------------------------------------------------------------------------
 
@@ -488,6 +564,13 @@ async def _guard(key: tuple[str, str], work: Awaitable[Any]) -> None:
         log.warning("%s %s failed, next poll retries: %s", *key, exc.reason)
     except Exception:
         log.exception("%s %s crashed", *key)
+
+
+def _host(url: str) -> str:
+    try:
+        return urlsplit(url).hostname or ""
+    except ValueError:
+        return ""
 
 
 def _parse(fetched: Fetched, url: str) -> Feed:

@@ -20,6 +20,7 @@ from services.settings import Settings
 from tests.integration.test_fetcher_support import (
     LAST_MODIFIED,
     FixtureServer,
+    fake_resolver,
     fetcher_settings,
     fixture_file,
 )
@@ -153,3 +154,67 @@ def test_requests_to_one_host_are_spaced_by_the_minimum_interval(settings: Setti
         times = sorted(seen.at for seen in server.state.requests)
         assert len(times) == 5  # robots.txt, the feed, three article pages
         assert min(b - a for a, b in itertools.pairwise(times)) >= 0.28
+
+
+def test_a_redirect_to_another_host_obeys_that_hosts_robots_txt(settings: Settings) -> None:
+    with FixtureServer() as origin, FixtureServer() as other:
+        newsroom = f"http://newsroom.test:{other.port}"  # another host name, reached at 127.0.0.1
+        for path, target in (("/go/private", "/private/staff-notes.html"), ("/go/article", SOLAR)):
+            origin.route(
+                path,
+                lambda request, hit, target=target: request.send_body(  # type: ignore[attr-defined,misc]
+                    302, b"", "text/plain", {"Location": newsroom + target}
+                ),
+            )
+        # One fetch slot: a redirect hop must not hold it while the other host's robots.txt is fetched.
+        fsettings = fetcher_settings(settings, fetch_concurrency=1)
+
+        async def scenario() -> tuple[BaseException | None, int]:
+            fetcher = Fetcher(fsettings, resolver=fake_resolver({"newsroom.test": ["127.0.0.1"]}))
+            try:
+                try:
+                    await fetcher.fetch(origin.url("/go/private"), kind="page")
+                    refused = None
+                except BlockedURL as exc:
+                    refused = exc
+                fetched = await fetcher.fetch(origin.url("/go/article"), kind="page")
+                return refused, fetched.status
+            finally:
+                await fetcher.aclose()
+
+        refused, status = asyncio.run(asyncio.wait_for(scenario(), 20))
+        # The origin allows /go/private; the redirect target's host disallows /private/.
+        assert isinstance(refused, BlockedURL)
+        assert refused.code == "robots"
+        assert f"newsroom.test:{other.port}" in refused.reason
+        assert other.requests_for("/private/staff-notes.html") == []
+        assert status == 200
+        assert len(other.requests_for(SOLAR)) == 1
+        # Each host's robots.txt fetched once, cached for the second redirect.
+        assert len(origin.requests_for("/robots.txt")) == 1
+        [robots] = other.requests_for("/robots.txt")
+        assert robots.headers["host"] == f"newsroom.test:{other.port}"
+
+
+def test_each_redirect_hop_waits_its_hosts_turn_and_the_wait_is_not_counted_in_the_deadline(
+    settings: Settings,
+) -> None:
+    with FixtureServer() as server:
+        server.route(
+            "/go/tram",
+            lambda request, hit: request.send_body(302, b"", "text/plain", {"Location": TRAM}),  # type: ignore[attr-defined]
+        )
+        fsettings = fetcher_settings(
+            settings, fetch_host_interval_seconds=0.6, fetch_host_concurrency=1, fetch_deadline_seconds=0.5
+        )
+
+        async def scenario() -> int:
+            async with fetcher_for(fsettings) as fetcher:
+                return (await fetcher.fetch(server.url("/go/tram"), kind="page")).status
+
+        assert asyncio.run(scenario()) == 200
+        times = [seen.at for seen in server.state.requests]
+        assert [seen.path for seen in server.state.requests] == ["/robots.txt", "/go/tram", TRAM]
+        # The redirect hop was paced like any request to the host, and the 1.2 s of waiting
+        # did not use up the 0.5 s network deadline.
+        assert min(b - a for a, b in itertools.pairwise(times)) >= 0.58

@@ -144,3 +144,26 @@ def test_entity_expansion_and_malformed_feeds_are_dead_lettered_with_a_reason_an
     assert all(letter["stage"] == "fetch" for letter in letters.values())
     # wire.rss enqueued all three entries: the entities feed claimed none of them, its items unread.
     assert int(r.hget(keys.counters, "documents_in:fetcher") or 0) == 3
+
+
+def test_a_redirect_to_a_malformed_url_is_refused_at_once_not_retried_as_a_broken_connection(
+    settings: Settings,
+) -> None:
+    with FixtureServer() as server:
+        server.route(
+            "/broken-redirect.html",
+            lambda request, hit: request.send_body(302, b"", "text/plain", {"Location": "http://[::1/admin"}),  # type: ignore[attr-defined]
+        )
+
+        async def scenario() -> None:
+            fetcher = Fetcher(fetcher_settings(settings))
+            try:
+                await fetcher.fetch(server.url("/broken-redirect.html"), kind="page")
+            finally:
+                await fetcher.aclose()
+
+        with pytest.raises(FetchRejected, match="malformed URL") as caught:
+            asyncio.run(scenario())
+        assert caught.value.code == "bad_redirect"
+        # Permanent: the server's answer will not change by asking again (no 3 backoff retries).
+        assert len(server.requests_for("/broken-redirect.html")) == 1
