@@ -17,6 +17,10 @@ RUN_KEYS = {
     "ratio_to_noop",
     "ratio_to_plain_loop",
     "enqueue_docs_per_s",
+    "worker_cpu_ms_per_doc",
+    "producer_cpu_ms_per_doc",
+    "noop_worker_cpu_ms_per_doc",
+    "cpu_efficiency_to_plain_loop",
 }
 
 
@@ -45,6 +49,9 @@ def test_bench_pipeline_quick_prints_a_table_and_a_json_line_with_every_figure()
         "n",
         "batch_size",
         "plain_loop_docs_per_s",
+        "plain_loop_cpu_ms_per_doc",
+        "two_idle_cores_docs_per_s",
+        "load_average",
         "runs",
         "targets",
     } <= figures.keys()
@@ -59,6 +66,7 @@ def test_bench_pipeline_quick_prints_a_table_and_a_json_line_with_every_figure()
         assert set(run) == RUN_KEYS
         assert run["pipeline_docs_per_s"] > 0
         assert run["noop_docs_per_s"] > 0
+        assert run["worker_cpu_ms_per_doc"] > 0
     assert set(figures["targets"]) == {
         "docs_per_s",
         "docs_per_s_met",
