@@ -210,10 +210,14 @@ class Found:
         subjects = [(at - delta, people[id(p)]) for at, p in self.subjects]
         return Found(list(people.values()), orgs, [], [], subjects)
 
-    def subject_before(self, offset: int) -> Person | None:
-        """Who 'he' or 'the minister' most likely is: the last subject or speaker, else the last named."""
-        best = max(((at, p) for at, p in self.subjects if at < offset), default=None, key=lambda x: x[0])
-        return best[1] if best else self.last_person_before(offset)
+    def subject_before(self, offset: int, gender: str | None = None) -> Person | None:
+        """Who 'he' or 'the minister' most likely is: the last subject or speaker, else the last named.
+
+        With a gender ('she'), people whose name says the other gender are passed over.
+        """
+        fits = [(at, p) for at, p in self.subjects if at < offset and _gender_fits(p, gender)]
+        best = max(fits, default=None, key=lambda x: x[0])
+        return best[1] if best else self.last_person_before(offset, gender)
 
     def person_at(self, start: int, end: int) -> Person | None:
         """The person mentioned inside [start, end), if any (the first one)."""
@@ -233,14 +237,39 @@ class Found:
                     best = (s, org)
         return best[1] if best else None
 
-    def last_person_before(self, offset: int) -> Person | None:
-        """The person most recently mentioned before the offset."""
+    def last_person_before(self, offset: int, gender: str | None = None) -> Person | None:
+        """The person most recently mentioned before the offset (of that gender, when given)."""
         best: tuple[int, Person] | None = None
         for person in self.persons:
+            if not _gender_fits(person, gender):
+                continue
             for s, _e in person.mentions:
                 if s < offset and (best is None or s > best[0]):
                     best = (s, person)
         return best[1] if best else None
+
+
+_FEMININE_SURNAME = re.compile(
+    r"(?:ova|eva|yeva|ina|ya|aya|kyzy|qyzy|ова|ева|ёва|ина|ына|ая|яя|қызы|кызы)$", re.IGNORECASE
+)
+_MASCULINE_SURNAME = re.compile(
+    r"(?:ov|ev|yev|in|yn|sky|skiy|iy|uly|ovich|evich|ов|ев|ёв|ин|ын|ский|ий|ый|ұлы|улы)$", re.IGNORECASE
+)
+
+
+def person_gender(person: Person) -> str | None:
+    """'f' or 'm' when the surname's ending says so (Slavic and Central Asian forms), else None."""
+    surname = person.name.split()[-1]
+    if _FEMININE_SURNAME.search(surname):
+        return "f"
+    return "m" if _MASCULINE_SURNAME.search(surname) else None
+
+
+def _gender_fits(person: Person, gender: str | None) -> bool:
+    if gender is None:
+        return True
+    found = person_gender(person)
+    return found is None or found == gender
 
 
 def _runs(text: str, toks: list[Token]) -> list[list[Token]]:
@@ -851,21 +880,44 @@ def recognise(text: str, language: str | None, gaz: Gazetteer, place_at: PlaceLo
 
 
 def _subjects(rec: _Recogniser, people: list[Person]) -> list[tuple[int, Person]]:
-    """People named at the start of a sentence (after any role words): the sentence's subject."""
+    """People a sentence is about: named at its start (after role words) or just before 'said'."""
     subjects = []
     for person in people:
-        for start, _end in person.mentions:
+        for start, end in person.mentions:
             line = rec.starts[bisect_right(rec.starts, start) - 1]
-            lead = rec.text[line:start]
-            if len(lead) <= 60 and all(
-                w[:1].isupper()
-                or fold(w) in lexicon.ROLE_HEADS
-                or fold(w) in lexicon.ROLE_MODIFIERS
-                or fold(w) in ("of", "the")
-                for w in _LEAD_WORD.findall(lead)
-            ):
+            if _leads_sentence(rec.text[line:start]) or _says_next(rec.text, end):
                 subjects.append((start, person))
     return sorted(subjects, key=lambda x: x[0])
+
+
+_SUBJECT_LEAD_WORDS = frozenset("of the for to in at and a an".split())
+_SAYS_AFTER = re.compile(r"(?:,[^,.;:\n]{2,80},)?\s+(\w+)")
+
+
+def _leads_sentence(lead: str) -> bool:
+    """True for what may stand before a sentence's subject: roles, names, or an appositive role.
+
+    'Foreign Minister ', 'The head of Tatarstan, ', 'A spokeswoman for the World Bank in Tashkent, '.
+    """
+    if len(lead) > 100:
+        return False
+    words = _LEAD_WORD.findall(lead)
+    if len(lead) <= 60 and all(
+        w[:1].isupper()
+        or fold(w) in lexicon.ROLE_HEADS
+        or fold(w) in lexicon.ROLE_MODIFIERS
+        or fold(w) in _SUBJECT_LEAD_WORDS
+        for w in words
+    ):
+        return True
+    # An appositive: a role phrase, then the name set off by a comma.
+    return lead.rstrip().endswith(",") and any(_is_role_word(w) for w in words[:4])
+
+
+def _says_next(text: str, end: int) -> bool:
+    """True when the reporting verb follows the name: 'Bekeshev said', 'Sadykova, a lawyer, said'."""
+    m = _SAYS_AFTER.match(text, end, end + 100)
+    return bool(m) and fold(m.group(1)) in lexicon.SPEECH_VERBS
 
 
 def _surname_key(word: str) -> str:

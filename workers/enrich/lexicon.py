@@ -128,8 +128,8 @@ SPEECH_VERBS: dict[str, str] = {
     },
 }
 
-# Third-person pronouns that stand for the person last named.
-PRONOUNS = _words("he she он она ол")
+# Third-person pronouns that stand for the person last named; value: the gender they refer to.
+PRONOUNS: dict[str, str | None] = {"he": "m", "she": "f", "он": "m", "она": "f", "ол": None}
 
 # Common first names (Latin script): a capitalised pair starting with one is very likely a person.
 FIRST_NAMES = _words(

@@ -191,14 +191,16 @@ def _speaker(
                 return named.name, "person", verb
     for word in (fold(w) for w in words):
         if word in lexicon.PRONOUNS:
-            last = found.subject_before(quote_at)
+            last = found.subject_before(quote_at, lexicon.PRONOUNS[word])
             return (last.name, "person", verb) if last else (None, None, verb)
+    # 'добавил представитель Кремля': a person's role noun before the body's name means a person
+    # of that body spoke (the one holding the role), not the body itself.
     org = found.org_at(where, where + len(window))
-    if org:
-        return org.name, "organization", verb
     role_hit = _role_person(words, found, quote_at)
     if role_hit:
         return role_hit.name, "person", verb
+    if org:
+        return org.name, "organization", verb
     body = _body_noun(words, found, quote_at)
     if body:
         return body.name, "organization", verb
@@ -206,18 +208,33 @@ def _speaker(
 
 
 def _role_person(words: list[str], found: Found, quote_at: int) -> Person | None:
-    """'the minister said', '– деді әкім': the person holding that role, else the story's subject."""
-    for word in words:
+    """'the Kyrgyz minister said', '– деді әкім': who holds that role, else the story's subject."""
+    for k, word in enumerate(words):
         low = fold(word)
         stems = [low, *(s for s in _kazakh_stems(low))]
         if not any(s in lexicon.ROLE_HEADS or s in _STATE_HEAD for s in stems):
             continue
+        named = [p for p in found.persons if p.role and min(p.mentions)[0] < quote_at]
+        # The words before the role noun qualify it ('Kyrgyz', 'foreign'): they pick the person best.
+        qualifiers = {fold(w)[:5] for w in words[max(0, k - 2) : k] if fold(w) not in _ARTICLES}
+        if qualifiers:
+            qualified = [p for p in named if qualifiers & {w[:5] for w in fold(p.role or "").split()}]
+            if qualified:
+                return _nearest(qualified, quote_at)
         key = _STATE_HEAD.get(low, low)[:5]
-        matching = [p for p in found.persons if p.role and key in fold(p.role)]
+        matching = [p for p in named if key in fold(p.role or "")]
         if matching:
-            return matching[0]
+            return _nearest(matching, quote_at)
         return found.subject_before(quote_at)
     return None
+
+
+def _nearest(people: list[Person], quote_at: int) -> Person:
+    """The person of these mentioned last before the quote."""
+    return max(people, key=lambda p: max(s for s, _e in p.mentions if s < quote_at))
+
+
+_ARTICLES = frozenset("the a an his her its their our".split())
 
 
 def _body_noun(words: list[str], found: Found, quote_at: int) -> Org | None:
