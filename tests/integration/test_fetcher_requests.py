@@ -219,5 +219,7 @@ def test_a_url_posted_to_the_api_is_traceable_from_its_request_id_to_the_publish
             [event_id] = document.json()["event_ids"]
             [(_, entry)] = r.xrange(keys.events)
             assert entry["id"] == event_id
+            # One document went through the pipeline: the request's own status is not counted as one.
+            assert r.hget(keys.counters, "documents_processed") == "1"
     finally:
         api.stop()
