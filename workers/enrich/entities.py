@@ -27,7 +27,12 @@ _PORTFOLIO = frozenset(
     industry infrastructure development digital information social protection labour labor
     population ecology natural resources emergency situations transport tourism the and
     communications innovation innovations aerospace water irrigation security planning budget
-    investment investments strategic affairs""".split()
+    investment investments strategic affairs human rights refugees migration women children
+    youth family religion religious civil climate environment environmental minorities nuclear
+    disarmament peace cooperation international relations european grand duchy republic
+    kingdom federation united states general assembly telecommunications communication media
+    housing construction utilities public services administration legal policy humanitarian
+    tax taxes customs revenue competition consumer veterans gender equality""".split()
 )
 _SURNAME_SHAPE = re.compile(
     r"(ov|ev|yev|iyev|ova|eva|yeva|in|ina|uly|kyzy|ұлы|қызы|enko|sky|ski|skiy|skaya|vich|ovich|"
@@ -249,6 +254,7 @@ class Found:
         return best[1] if best else None
 
 
+_PATRONYMIC = re.compile(r"(?:ovich|evich|ovna|evna|ichna|ович|евич|овна|евна|ична)$", re.IGNORECASE)
 _FEMININE_SURNAME = re.compile(
     r"(?:ova|eva|yeva|ina|ya|aya|kyzy|qyzy|ова|ева|ёва|ина|ына|ая|яя|қызы|кызы)$", re.IGNORECASE
 )
@@ -917,7 +923,7 @@ def _leads_sentence(lead: str) -> bool:
 def _says_next(text: str, end: int) -> bool:
     """True when the reporting verb follows the name: 'Bekeshev said', 'Sadykova, a lawyer, said'."""
     m = _SAYS_AFTER.match(text, end, end + 100)
-    return bool(m) and fold(m.group(1)) in lexicon.SPEECH_VERBS
+    return m is not None and fold(m.group(1)) in lexicon.SPEECH_VERBS
 
 
 def _surname_key(word: str) -> str:
@@ -949,6 +955,11 @@ def _merge_people(rec: _Recogniser, language: str | None) -> list[Person]:
     people: list[Person] = []
     singles: list[PersonMention] = []
     for mention in sorted(rec.person_mentions, key=lambda m: m.start):
+        if len(mention.words) == 2 and _PATRONYMIC.search(mention.words[1]):
+            # 'Almasadam Maidanovich', 'Айжан Сериковна': a polite address by first name and
+            # patronymic, naming someone already given in full; merged by the first name.
+            mention.words = mention.words[:1]
+            mention.role = None
         if len(mention.words) == 1:
             singles.append(mention)
         else:

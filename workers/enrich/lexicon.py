@@ -41,6 +41,28 @@ ROLE_HEADS = _words(
     secretary-general spokesperson ombudsman chairman-designate prezıdent prezident mınıstr
     minıstr ákim ákimi basshysy tóraǵasy premer-mınıstr
     colleague
+    midfielder forward defender winger coach trainer manager referee captain goalkeeper
+    cyclist swimmer runner sprinter fighter judoka weightlifter gymnast tennis-player
+    lawyer attorney advocate barrister solicitor notary investigator detective inspector
+    attorney-general prosecutor-general justice magistrate defendant plaintiff witness
+    doctor physician surgeon nurse scientist researcher engineer architect teacher
+    director-general general-director minister-counsellor consul attaché ombudswoman
+    vice-chairman vice-governor vice-mayor deputy-director president-designate
+    administrator superintendent marshal general admiral lieutenant major sergeant
+    bishop metropolitan archbishop rabbi cleric actor actress singer artist composer
+    filmmaker producer businessman businesswoman entrepreneur activist historian
+    sociologist politologist farmer resident worker student pupil
+    адвокат юрист следователь нотариус защитник истец обвиняемый свидетель
+    полузащитник нападающий защитник вратарь форвард наставник капитан спортсмен
+    спортсменка чемпион чемпионка борец боксер боксёр дзюдоист штангист пловец
+    врач хирург учёный ученый исследователь инженер архитектор учитель актер актриса
+    певец певица режиссер режиссёр продюсер бизнесмен предприниматель активист историк
+    социолог фермер житель жительница сотрудник студент генерал полковник министры
+    губернатора генпрокурор омбудсмен уполномоченный вице-президент вице-спикер
+    бапкер бапкері спортшы балуан боксшы чемпионы жаттықтырушы сарапшысы дәрігер ғалым
+    мұғалім заңгер адвокаты судьясы прокуроры тергеуші әкімінің орынбасары төрайымы
+    жазушы суретші әнші актер режиссер кәсіпкер тұрғыны қызметкері
+    jattyqtyrýshy sarapshy dáriger ǵalym ókili elshisi depýtaty
     президент министр премьер-министр вице-министр вице-премьер председатель спикер
     пресс-секретарь секретарь посол губернатор мэр аким глава руководитель директор
     замминистра заместитель канцлер король принц эмир султан сенатор депутат генсек
@@ -58,7 +80,10 @@ ROLE_MODIFIERS = _words(
     culture interior justice agriculture transport industry digital ecology labor labour
     emergency emergencies sports information security federal regional city district
     kazakh russian uzbek kyrgyz chinese american turkish azerbaijani british german french
-    european us u.s. un high managing general-secretary"""
+    european us u.s. un high managing general-secretary head assistant associate permanent
+    special presidential parliamentary supreme district regional provincial military
+    defense-ministry team club national-team olympic
+    бас аға кіші бірінші главный старший ведущий постоянный специальный исполнительный"""
 )
 
 # The last word of an organisation's name: "Ministry of Energy", "Halyk Bank", "Kazakh Invest".

@@ -107,7 +107,13 @@ def extract(body: str, found: Found) -> list[Quote]:
     quotes: list[Quote] = []
     offset = 0
     previous: tuple[str | None, str | None, str | None] | None = None
-    for paragraph in body.split("\n"):
+    paragraphs = body.split("\n")
+    turns = _interview_turns(paragraphs)
+    for number, paragraph in enumerate(paragraphs):
+        if number in turns:
+            quotes.extend(_interview_answer(paragraph, offset, turns[number], found))
+            offset += len(paragraph) + 1
+            continue
         spans = [s for s in _spans(paragraph) if _is_speech(paragraph[s[0] : s[1]])]
         if not spans:
             missing = _missing_opener(paragraph, [])
@@ -133,6 +139,42 @@ def extract(body: str, found: Found) -> list[Quote]:
             previous = previous if len(paragraph) < 40 else None
         offset += len(paragraph) + 1
     return quotes
+
+
+_TURN = re.compile(r"^\s*[—–]\s*\S")
+_TURN_ATTRIBUTED = re.compile(r",\s*[—–]\s*\w")
+
+
+def _interview_turns(paragraphs: list[str]) -> dict[int, bool]:
+    """Paragraph number -> True for an answer, False for a question, in an interview's dialogue.
+
+    An interview is two or more unattributed em-dash turns in a row that open with a question:
+    the questions are the interviewer's (not quotes), the answers the interviewee's.
+    """
+    turns: dict[int, bool] = {}
+    block: list[int] = []
+    for number, paragraph in enumerate([*paragraphs, ""]):
+        if _TURN.match(paragraph) and not _TURN_ATTRIBUTED.search(paragraph):
+            block.append(number)
+            continue
+        if not paragraph.strip() and number < len(paragraphs):
+            continue  # a blank line between turns
+        if len(block) >= 2 and paragraphs[block[0]].rstrip().endswith("?"):
+            turns.update({n: not paragraphs[n].rstrip().endswith("?") for n in block})
+        block = []
+    return turns
+
+
+def _interview_answer(paragraph: str, offset: int, answer: bool, found: Found) -> list[Quote]:
+    """An interview turn: an answer is the interviewee's quote, a question is no quote."""
+    span = _dialogue(paragraph)
+    if not answer or span is None or not _is_speech(paragraph[span[0] : span[1]]):
+        return []
+    # The interviewee is introduced before the dialogue starts ('Minister X answered questions').
+    person = found.subject_before(offset)
+    name = person.name if person else None
+    text = paragraph[span[0] : span[1]].strip()
+    return [Quote(text=text, speaker=name, speaker_kind="person" if name else None, verb=None)]
 
 
 def _bare_quote(paragraph: str, start: int, end: int) -> bool:
