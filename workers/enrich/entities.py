@@ -174,6 +174,7 @@ class PersonMention:
     words: list[str]
     role: str | None = None
     evidence: int = 0
+    feminine: bool = False  # a feminine verb next to it ('сказала'): '-ова' is then nominative
 
 
 @dataclass
@@ -261,6 +262,28 @@ _FEMININE_SURNAME = re.compile(
 _MASCULINE_SURNAME = re.compile(
     r"(?:ov|ev|yev|in|yn|sky|skiy|iy|uly|ovich|evich|ов|ев|ёв|ин|ын|ский|ий|ый|ұлы|улы)$", re.IGNORECASE
 )
+
+
+_ADMIN_UNITS = (
+    "аудан", "облыс", "ауыл", "район", "област", "district", "region", "village", "province", "oblast",
+)
+_NAMELIKE = frozenset({"Name", "Surn", "Patr", "Geox", "Orgn", "Trad", "Abbr"})
+_KAZAKH_LOCATIVE = re.compile(r"(?:нда|нде|ында|інде|да|де|та|те|дан|ден|тан|тен|нан|нен)$")
+
+
+def _nominative_first_name(word: str) -> bool:
+    """'Сергей', 'Murat': a first name as the subject would be written (not 'Ланге', 'Виктора')."""
+    if fold(word) in lexicon.FIRST_NAMES:
+        return True
+    return is_cyrillic(word) and any(
+        "Name" in p.tag and "nomn" in p.tag and p.score >= 0.3 for p in morph.parses(word)[:4]
+    )
+
+
+def _kazakh_case_ending(word: str) -> bool:
+    """True for a Kazakh locative/ablative form of a non-surname ('Олимпиадасында', 'Париждегі')."""
+    m = _KAZAKH_LOCATIVE.search(word.lower())
+    return m is not None and not _SURNAME_SHAPE.search(word[: m.start()]) and len(word) - len(m.group()) >= 4
 
 
 def person_gender(person: Person) -> str | None:
@@ -431,7 +454,8 @@ class _Recogniser:
     def _classify(self, run: list[Token]) -> None:
         i = 0
         while i < len(run) and (
-            fold(run[i].text) in lexicon.STOP_CAPITALS and not self._is_role_word(run[i].text)
+            (fold(run[i].text) in lexicon.STOP_CAPITALS and not self._is_role_word(run[i].text))
+            or (i == 0 and len(run) > 1 and self._common_sentence_start(run[0]))
         ):
             i += 1
         role_words: list[Token] = []
@@ -678,6 +702,8 @@ class _Recogniser:
                 break
             if self._known_org(run, end):
                 break
+            if self._next_name_starts(run, end) or self._admin_unit_follows(run[end]):
+                break
             single_first = end - i == 1 and (
                 fold(run[i].text) in lexicon.FIRST_NAMES
                 or (is_cyrillic(run[i].text) and morph.has_tag(run[i].text, "Name"))
@@ -686,6 +712,26 @@ class _Recogniser:
                 break
             end += 1
         return end
+
+    def _next_name_starts(self, run: list[Token], k: int) -> bool:
+        """'Костенко Виктора Ланге': a first name followed by a surname starts another person."""
+        return (
+            k + 1 < len(run)
+            and run[k + 1].capitalised
+            and self._looks_like_name_start(run, k)
+            and not _PATRONYMIC.search(run[k + 1].text)
+            and not _nominative_first_name(run[k - 1].text)
+        )
+
+    def _admin_unit_follows(self, tok: Token) -> bool:
+        """'Қарғалы ауданындағы', 'Kurchum district': the word names a district, not a person."""
+        return self._admin_unit_follows_at(tok.end)
+
+    def _admin_unit_follows_at(self, end: int) -> bool:
+        nxt = _LEAD_WORD.match(self.text, end + 1, end + 30)
+        return (
+            self.text[end : end + 1] == " " and nxt is not None and fold(nxt.group()).startswith(_ADMIN_UNITS)
+        )
 
     def _add_org(self, words: list[Token], *, known: bool = False) -> None:
         if not words:
@@ -717,7 +763,26 @@ class _Recogniser:
         if after:
             evidence += 2
             role = role or after
-        self.person_mentions.append(PersonMention(start, end, texts, role, evidence))
+        feminine = is_cyrillic(texts[-1]) and self._feminine_verb_near(start, end)
+        self.person_mentions.append(PersonMention(start, end, texts, role, evidence, feminine))
+
+    def _feminine_verb_near(self, start: int, end: int) -> bool:
+        """A Russian past-tense reporting verb in the feminine ('сказала') next to the name."""
+        around = self.text[max(0, start - 60) : start] + " " + self.text[end : end + 40]
+        verbs = [fold(w) for w in _WORD.findall(around) if fold(w) in lexicon.SPEECH_VERBS]
+        return bool(verbs) and all(v.endswith("ла") for v in verbs if is_cyrillic(v))
+
+    def _common_sentence_start(self, tok: Token) -> bool:
+        """'Поезд Afrosiyob', 'Завод ...': a Russian word capitalised only by the sentence start.
+
+        pymorphy3 knows every reading of it and none is a name, a place or a title.
+        """
+        if tok.start not in self.start_set or not is_cyrillic(tok.text) or self._is_role_word(tok.text):
+            return False
+        if fold(tok.text) in lexicon.ORG_HEADS or self._known_name(tok.text):
+            return False
+        found = morph.parses(tok.text)[:3]
+        return bool(found) and all(p.is_known and not (_NAMELIKE & set(p.tag.grammemes)) for p in found)
 
     def _could_be_name(self, start: int, texts: list[str]) -> bool:
         """False for stop words, acronyms, numbers, region names and a lone demonym or adjective."""
@@ -727,6 +792,10 @@ class _Recogniser:
             return False
         if any(s <= start < e for s, e, _ in self.regions):
             return False
+        if len(texts) == 1 and self._admin_unit_follows_at(start + len(texts[0])):
+            return False
+        if self.language == "kk" and _kazakh_case_ending(texts[-1]):
+            return False  # 'Олимпиадасында', 'Келесі Олимпиадада': a name is rarely in these cases
         return not (
             len(texts) == 1
             and (_DEMONYM.search(texts[0]) or (is_cyrillic(texts[0]) and morph.is_adjective(texts[0])))
@@ -929,7 +998,8 @@ def _says_next(text: str, end: int) -> bool:
 def _surname_key(word: str) -> str:
     low = fold(word)
     if is_cyrillic(word):
-        stems = morph.kazakh_stems(word)
+        # A Kazakh case ending only counts when what it leaves is a surname ('Ланге' is no 'Лан'+'ге').
+        stems = [s for s in morph.kazakh_stems(word) if _SURNAME_SHAPE.search(s)]
         low = fold(morph.nominative(word, role="surname")) if not stems else fold(stems[-1])
     return low
 
@@ -948,7 +1018,7 @@ def _matches_surname(word: str, person: Person) -> bool:
 
 
 def _full_name(mention: PersonMention, language: str | None) -> str:
-    return " ".join(morph.nominative_name(mention.words, language))
+    return " ".join(morph.nominative_name(mention.words, language, feminine=mention.feminine))
 
 
 def _merge_people(rec: _Recogniser, language: str | None) -> list[Person]:

@@ -138,8 +138,11 @@ _KAZAKH_NAME_ENDINGS = sorted(
 )
 
 
-def nominative_name(words: list[str], language: str | None) -> list[str]:
-    """A person's name words in the nominative, cases agreeing between first name and surname."""
+def nominative_name(words: list[str], language: str | None, *, feminine: bool = False) -> list[str]:
+    """A person's name words in the nominative, cases agreeing between first name and surname.
+
+    feminine: the context says a woman (a feminine verb), so '-ова' is her nominative surname.
+    """
     if language == "kk" or any(re.search(r"[әғқңөұүһі]", w.lower()) for w in words):
         return [*words[:-1], _kazakh_surname(words[-1])]
     if not all(re.search(r"[а-яё]", w.lower()) for w in words):
@@ -150,7 +153,7 @@ def nominative_name(words: list[str], language: str | None) -> list[str]:
         return [nominative(surname, role="surname")]
     if re.search(r"(ов|ев|ёв|ин|ын)а$", low):
         # -ова is a woman's nominative or a man's genitive: the first name tells which.
-        if _feminine_nominative(first):
+        if feminine or _feminine_nominative(first):
             return words
         return [_first_oblique(first, "gent"), surname[:-1]]
     for ending, case in (("у", "datv"), ("ым", "ablt"), ("е", "loct")):
