@@ -59,6 +59,8 @@ COUNTRIES: dict[str, str] = {
     "Туркменистан": "TM",
     "Туркмения": "TM",
     "Түрікменстан": "TM",
+    "Túrkimenstan": "TM",
+    "Turkimenstan": "TM",
     "Azerbaijan": "AZ",
     "Азербайджан": "AZ",
     "Әзірбайжан": "AZ",
@@ -460,4 +462,53 @@ REGIONS: dict[str, tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = {
     "Turkistan Region": (("turkistan", "turkestan"), ("туркестанск",), ("түркістан",)),
     "Ulytau Region": (("ulytau",), ("улытауск",), ("ұлытау",)),
     "West Kazakhstan Region": (("west kazakhstan",), ("западно-казахстанск",), ("батыс қазақстан",)),
+}
+
+# Continents and world regions: not countries, so no country code; UN M49 area codes as their ids.
+# English name -> (M49 code, other names and spellings: Russian, Kazakh in both scripts).
+WORLD_REGIONS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "Asia": ("142", ("Азия", "Azııa", "Aziia")),
+    "Europe": ("150", ("Европа", "Еуропа", "Eýropa", "Europa")),
+    "Africa": ("002", ("Африка", "Afrıka", "Afrika")),
+    "Oceania": ("009", ("Океания",)),
+    "Latin America": ("419", ("Латинская Америка", "Латын Америкасы", "Latın Amerıkasy")),
+    "South America": ("005", ("Южная Америка", "Оңтүстік Америка")),
+    "North America": ("003", ("Северная Америка", "Солтүстік Америка")),
+    "Central America": ("013", ("Центральная Америка",)),
+    "Central Asia": ("143", ("Центральная Азия", "Средняя Азия", "Орталық Азия", "Ortalyq Azııa", "Ortalyq Aziia")),
+    "East Asia": ("030", ("Eastern Asia", "Восточная Азия", "Шығыс Азия")),
+    "Southeast Asia": ("035", ("South-East Asia", "South East Asia", "Юго-Восточная Азия", "Оңтүстік-Шығыс Азия")),
+    "South Asia": ("034", ("Southern Asia", "Южная Азия", "Оңтүстік Азия")),
+    "Middle East": ("145", ("Ближний Восток", "Таяу Шығыс")),
+    "Caucasus": ("145", ("South Caucasus", "Кавказ", "Южный Кавказ", "Оңтүстік Кавказ")),
+    "Eurasia": ("eurasia", ("Евразия", "Еуразия", "Eýrazııa")),
+    "Eastern Europe": ("151", ("Восточная Европа", "Шығыс Еуропа")),
+    "Western Europe": ("155", ("Западная Европа", "Батыс Еуропа")),
+    "Balkans": ("039", ("Балканы",)),
+    "Scandinavia": ("154", ("Скандинавия",)),
+    "Arctic": ("arctic", ("Арктика",)),
+    "Siberia": ("siberia", ("Сибирь", "Сібір")),
+}
+
+# Russia's republics (ISO 3166-2 codes), named in the news far more often than its other regions.
+RUSSIAN_REPUBLICS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "Tatarstan": ("RU-TA", ("Republic of Tatarstan", "Татарстан", "Республика Татарстан")),
+    "Bashkortostan": ("RU-BA", ("Bashkiria", "Башкортостан", "Башкирия", "Башқұртстан")),
+    "Dagestan": ("RU-DA", ("Дагестан", "Дағыстан")),
+    "Chechnya": ("RU-CE", ("Chechen Republic", "Чечня", "Шешенстан")),
+    "Ingushetia": ("RU-IN", ("Ингушетия",)),
+    "North Ossetia": ("RU-SE", ("Северная Осетия",)),
+    "Kabardino-Balkaria": ("RU-KB", ("Кабардино-Балкария",)),
+    "Adygea": ("RU-AD", ("Адыгея",)),
+    "Kalmykia": ("RU-KL", ("Калмыкия",)),
+    "Chuvashia": ("RU-CU", ("Чувашия",)),
+    "Udmurtia": ("RU-UD", ("Удмуртия",)),
+    "Mordovia": ("RU-MO", ("Мордовия",)),
+    "Mari El": ("RU-ME", ("Марий Эл",)),
+    "Karelia": ("RU-KR", ("Карелия",)),
+    "Buryatia": ("RU-BU", ("Бурятия",)),
+    "Tuva": ("RU-TY", ("Тыва", "Тува")),
+    "Khakassia": ("RU-KK", ("Хакасия",)),
+    "Yakutia": ("RU-SA", ("Sakha", "Якутия", "Саха", "Якутия")),
+    "Altai Republic": ("RU-AL", ("Республика Алтай",)),
 }

@@ -264,6 +264,32 @@ _MASCULINE_SURNAME = re.compile(
 )
 
 
+_COMPOUND_TAILS = frozenset("based born headquartered registered bound owned made listed".split())
+_CURRENCY_WORDS = frozenset("dollar dollars cent cents доллар доллара долларов dollar dollary".split())
+_OPEN_MARKS = "«“\"„"
+_CLOSE_MARKS = "»”\""
+# Latin-script Kazakh case and possessive endings, longest first ('Qazaqstannyń', 'Tashkenttegi').
+_LATIN_KAZAKH_ENDINGS = sorted(
+    """nyń niń dyń diń tyń tiń ǵa ge qa ke na ne da de ta te dan den tan ten nan nen daǵy degi
+    taǵy tegi ndaǵy ndegi nda nde ny ni dy di ty ti men ben pen ǵy gi""".split(),
+    key=len,
+    reverse=True,
+)
+
+
+def _latin_kazakh_stems(word: str) -> list[str]:
+    """The word without one Latin Kazakh ending, and without a doubled final consonant too."""
+    low = word.lower()
+    stems = []
+    for ending in _LATIN_KAZAKH_ENDINGS:
+        if low.endswith(ending) and len(low) - len(ending) >= 3:
+            stem = word[: -len(ending)]
+            stems.append(stem)
+            if len(stem) > 3 and stem[-1] == stem[-2]:
+                stems.append(stem[:-1])  # 'Qazaqstannyń': the n of -nyń doubles the stem's n
+    return stems
+
+
 _ADMIN_UNITS = (
     "аудан", "облыс", "ауыл", "район", "област", "district", "region", "village", "province", "oblast",
 )
@@ -901,16 +927,40 @@ class _Recogniser:
             ):
                 j += 1
             n, entry = self.place_at.longest(tuple([t.bare for t in toks[i:j]]))
+            end = toks[i + n - 1].end if entry is not None else tok.end
+            if entry is None:
+                n, entry, end = self._place_form(tok)
             if entry is not None:
-                start, end = tok.start, toks[i + n - 1].end
+                start = tok.start
                 if (
                     not any(s <= start < e for s, e in blocked)
                     and not (n == 1 and fold(tok.bare) in surnames)
                     and self._inside_org_ok(start, org_spans)
                     and self._context_ok(i, n, entry)
+                    and not self._not_a_place_use(start, end)
                 ):
                     self.places.append((start, end, entry))
             i += max(n, 1)
+
+    def _place_form(self, tok: Token) -> tuple[int, Entry | None, int]:
+        """A place inside a compound ('Dubai-based') or under a Latin Kazakh ending ('Tashkenttegi')."""
+        head, dash, tail = tok.bare.rpartition("-")
+        if dash and fold(tail) in _COMPOUND_TAILS:
+            entry = self.place_at([head])
+            return (1, entry, tok.start + len(head)) if entry else (0, None, tok.end)
+        if self.language == "kk" and not is_cyrillic(tok.text):
+            for stem in _latin_kazakh_stems(tok.bare):
+                entry = self.place_at([stem])
+                if entry is not None:
+                    return 1, entry, tok.end
+        return 0, None, tok.end
+
+    def _not_a_place_use(self, start: int, end: int) -> bool:
+        """'US dollars' (a currency), '“Eurasia” festival' (a title in quotes) name no place."""
+        nxt = _LEAD_WORD.match(self.text, end + 1, end + 20)
+        if self.text[end : end + 1] == " " and nxt and fold(nxt.group()) in _CURRENCY_WORDS:
+            return True
+        return start > 0 and self.text[start - 1] in _OPEN_MARKS and self.text[end : end + 1] in _CLOSE_MARKS
 
     def _inside_org_ok(self, start: int, org_spans: list[tuple[int, int]]) -> bool:
         for s, e in org_spans:

@@ -27,7 +27,7 @@ class Entry:
 
     name: str
     kind: str
-    country_code: str
+    country_code: str | None
     lat: float | None
     lon: float | None
     gazetteer_id: str
@@ -162,11 +162,24 @@ def _add_cities(gaz: Gazetteer) -> None:
             gaz.add(found.name, curated)
 
 
+def _add_regions(gaz: Gazetteer) -> None:
+    """World regions (no country) and Russia's republics: GeoNames' city list has neither."""
+    for name, (code, others) in aliases.WORLD_REGIONS.items():
+        entry = Entry(name, "region", None, None, None, f"m49:{code}", 0, curated=True)
+        for alias in (name, *others):
+            gaz.add(alias, entry)
+    for name, (code, others) in aliases.RUSSIAN_REPUBLICS.items():
+        entry = Entry(name, "region", "RU", None, None, f"iso3166-2:{code}", 0, curated=True)
+        for alias in (name, *others):
+            gaz.add(alias, entry)
+
+
 @lru_cache(maxsize=1)
 def load() -> Gazetteer:
     """The process's gazetteer (built on first call, about a second)."""
     gaz = Gazetteer()
     _add_countries(gaz)
     _add_cities(gaz)
+    _add_regions(gaz)
     gaz.finish()
     return gaz

@@ -11,7 +11,7 @@ def _pattern() -> re.Pattern[str]:
     parts = []
     for name, (latin, russian, kazakh) in REGIONS.items():
         group = re.sub(r"\W", "_", name)
-        forms = [rf"{re.escape(b)}\s+(?:region|oblast)\b" for b in latin]
+        forms = [rf"{re.escape(b)}\s+(?:region|oblast)s?\b" for b in latin]
         # 'Костанайской и Актюбинской областях': the first adjective shares the second's noun.
         forms += [rf"{re.escape(s)}\w*(?=(?:\s+и\s+[А-ЯЁ]\w+)?\s+област)" for s in russian]
         forms += [rf"{re.escape(b)}\s+облыс\w*" for b in kazakh]
@@ -19,7 +19,18 @@ def _pattern() -> re.Pattern[str]:
     return re.compile(rf"\b(?:{'|'.join(parts)})", re.IGNORECASE)
 
 
+def _list_item_pattern() -> re.Pattern[str]:
+    """A region's bare name ending a text, then a list separator: 'Karaganda and ', 'Түркістан, '."""
+    parts = []
+    for name, (latin, russian, kazakh) in REGIONS.items():
+        group = re.sub(r"\W", "_", name)
+        forms = [re.escape(b) for b in (*latin, *kazakh)] + [rf"{re.escape(s)}\w*" for s in russian]
+        parts.append(rf"(?P<{group}>{'|'.join(forms)})")
+    return re.compile(rf"\b(?:{'|'.join(parts)})\s*(?:,|\s(?:and|or|және|мен|бен|пен|и))\s*$", re.IGNORECASE)
+
+
 _REGION = _pattern()
+_LIST_ITEM = _list_item_pattern()
 _NAMES = {re.sub(r"\W", "_", name): name for name in REGIONS}
 
 
@@ -69,6 +80,20 @@ def find(text: str) -> list[tuple[int, int, str]]:
             continue
         m = _REGION.match(text, pos)
         if m:
+            found.extend(_shared_noun_list(text, m.start(), found[-1][1] if found else 0))
             found.append((m.start(), m.end(), _NAMES[m.lastgroup or ""]))
             end = m.end()
-    return found
+    return sorted(found)
+
+
+def _shared_noun_list(text: str, start: int, floor: int) -> list[tuple[int, int, str]]:
+    """'Turkistan, Zhambyl and Kyzylorda regions': the names before one share its noun."""
+    items: list[tuple[int, int, str]] = []
+    while start > floor:
+        m = _LIST_ITEM.search(text, max(floor, start - 40), start)
+        if not m:
+            break
+        group = next(g for g, v in m.groupdict().items() if v)
+        items.append((m.start(group), m.end(group), _NAMES[group]))
+        start = m.start()
+    return items
