@@ -475,9 +475,15 @@ WORLD_REGIONS: dict[str, tuple[str, tuple[str, ...]]] = {
     "South America": ("005", ("Южная Америка", "Оңтүстік Америка")),
     "North America": ("003", ("Северная Америка", "Солтүстік Америка")),
     "Central America": ("013", ("Центральная Америка",)),
-    "Central Asia": ("143", ("Центральная Азия", "Средняя Азия", "Орталық Азия", "Ortalyq Azııa", "Ortalyq Aziia")),
+    "Central Asia": (
+        "143",
+        ("Центральная Азия", "Средняя Азия", "Орталық Азия", "Ortalyq Azııa", "Ortalyq Aziia"),
+    ),
     "East Asia": ("030", ("Eastern Asia", "Восточная Азия", "Шығыс Азия")),
-    "Southeast Asia": ("035", ("South-East Asia", "South East Asia", "Юго-Восточная Азия", "Оңтүстік-Шығыс Азия")),
+    "Southeast Asia": (
+        "035",
+        ("South-East Asia", "South East Asia", "Юго-Восточная Азия", "Оңтүстік-Шығыс Азия"),
+    ),
     "South Asia": ("034", ("Southern Asia", "Южная Азия", "Оңтүстік Азия")),
     "Middle East": ("145", ("Ближний Восток", "Таяу Шығыс")),
     "Caucasus": ("145", ("South Caucasus", "Кавказ", "Южный Кавказ", "Оңтүстік Кавказ")),
