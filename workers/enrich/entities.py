@@ -16,6 +16,7 @@ from functools import lru_cache
 
 from workers.enrich import lexicon, morph
 from workers.enrich.gazetteer import Entry, Gazetteer
+from workers.enrich.orgs import OrgContext
 from workers.enrich.places import PlaceFinder
 from workers.enrich.regions import find as places_regions
 from workers.enrich.text import Token, fold, is_cyrillic, sentence_starts, tokens
@@ -159,6 +160,129 @@ KNOWN_ORGS: dict[str, str | None] = {
     "Kazakhtelecom": None,
     "Казахтелеком": None,
     "Akimat": None,
+    # Parliaments and governments of the region.
+    "Jogorku Kenesh": None,
+    "Жогорку Кенеш": None,
+    "Oliy Majlis": None,
+    "Олий Мажлис": None,
+    "Milli Majlis": None,
+    "Милли Меджлис": None,
+    "Majlisi Oli": None,
+    "Маджлиси Оли": None,
+    "State Duma": None,
+    "Госдума": "Государственная дума",
+    "Государственная дума": None,
+    "Federation Council": None,
+    "Совет Федерации": None,
+    "Verkhovna Rada": None,
+    "Верховная рада": None,
+    "Halk Maslahaty": None,
+    "Mejlis": None,
+    "Kurultai": None,
+    "Құрылтай": None,
+    "Qurultai": None,
+    # UN agencies and other international bodies.
+    "UNDP": "United Nations Development Programme",
+    "ПРООН": "Программа развития ООН",
+    "UNHCR": None,
+    "УВКБ ООН": None,
+    "UNFPA": None,
+    "UNEP": None,
+    "ЮНЕП": None,
+    "UNCTAD": None,
+    "UNIDO": None,
+    "UNODC": None,
+    "FAO": "Food and Agriculture Organization",
+    "ФАО": None,
+    "ILO": "International Labour Organization",
+    "МОТ": "Международная организация труда",
+    "IOM": "International Organization for Migration",
+    "МОМ": "Международная организация по миграции",
+    "IAEA": "International Atomic Energy Agency",
+    "МАГАТЭ": None,
+    "WFP": "World Food Programme",
+    "ЮНИСЕФ": None,
+    "ICAO": None,
+    "IMO": None,
+    "ITU": None,
+    "OECD": None,
+    "ОЭСР": None,
+    "Interpol": None,
+    "Интерпол": None,
+    "Red Cross": None,
+    "Красный Крест": None,
+    "Eurasian Development Bank": None,
+    "Islamic Development Bank": None,
+    "New Development Bank": None,
+    "Council of Europe": None,
+    "European Commission": None,
+    "European Parliament": None,
+    "Еврокомиссия": "Европейская комиссия",
+    "Europarliament": None,
+    # Sports bodies.
+    "IOC": "International Olympic Committee",
+    "МОК": "Международный олимпийский комитет",
+    "НОК": "Национальный олимпийский комитет",
+    "FIFA": None,
+    "ФИФА": None,
+    "UEFA": None,
+    "УЕФА": None,
+    "FIBA": None,
+    "AFC": "Asian Football Confederation",
+    "WADA": None,
+    "ВАДА": None,
+    "РУСАДА": None,
+    "Olympic Council of Asia": None,
+    # National companies of the region and large companies often in its news.
+    "QazaqGaz": None,
+    "KazTransOil": None,
+    "КазТрансОйл": None,
+    "KEGOC": None,
+    "КЕГОК": None,
+    "Kazpost": None,
+    "Казпочта": None,
+    "Kazakhmys": None,
+    "Kazzinc": None,
+    "Казцинк": None,
+    "ERG": "Eurasian Resources Group",
+    "Eurasian Resources Group": None,
+    "Freedom Holding": None,
+    "Jusan Bank": None,
+    "Bereke Bank": None,
+    "Baiterek": None,
+    "Байтерек": None,
+    "KazAvtoZhol": None,
+    "Uzbekneftegaz": None,
+    "Узбекнефтегаз": None,
+    "Uzbekistan Airways": None,
+    "Turkish Airlines": None,
+    "Aeroflot": None,
+    "Аэрофлот": None,
+    "Lukoil": None,
+    "Лукойл": None,
+    "Rosneft": None,
+    "Роснефть": None,
+    "Transneft": None,
+    "Транснефть": None,
+    "Russian Railways": None,
+    "РЖД": "Российские железные дороги",
+    "CNPC": "China National Petroleum Corporation",
+    "Sinopec": None,
+    "PetroChina": None,
+    "Huawei": None,
+    "Shell": None,
+    "TotalEnergies": None,
+    "ExxonMobil": None,
+    "Eni": None,
+    "Glencore": None,
+    "ArcelorMittal": None,
+    "Wildberries": None,
+    "Ozon": None,
+    "Yandex": None,
+    "Яндекс": None,
+    "Karachaganak Petroleum Operating": None,
+    "North Caspian Operating Company": None,
+    "NCOC": "North Caspian Operating Company",
 }
 _KNOWN_FOLDED = {fold(k): k for k in KNOWN_ORGS}
 _KNOWN_MAX_WORDS = max(k.count(" ") + 1 for k in KNOWN_ORGS)
@@ -266,8 +390,8 @@ _MASCULINE_SURNAME = re.compile(
 
 _COMPOUND_TAILS = frozenset("based born headquartered registered bound owned made listed".split())
 _CURRENCY_WORDS = frozenset("dollar dollars cent cents доллар доллара долларов dollar dollary".split())
-_OPEN_MARKS = "«“\"„"
-_CLOSE_MARKS = "»”\""
+_OPEN_MARKS = '«“"„'
+_CLOSE_MARKS = '»”"'
 # Latin-script Kazakh case and possessive endings, longest first ('Qazaqstannyń', 'Tashkenttegi').
 _LATIN_KAZAKH_ENDINGS = sorted(
     """nyń niń dyń diń tyń tiń ǵa ge qa ke na ne da de ta te dan den tan ten nan nen daǵy degi
@@ -290,8 +414,18 @@ def _latin_kazakh_stems(word: str) -> list[str]:
     return stems
 
 
+_TITLE_IN_NAMES = frozenset({"premier", "president", "presidential", "champion", "champions"})
 _ADMIN_UNITS = (
-    "аудан", "облыс", "ауыл", "район", "област", "district", "region", "village", "province", "oblast",
+    "аудан",
+    "облыс",
+    "ауыл",
+    "район",
+    "област",
+    "district",
+    "region",
+    "village",
+    "province",
+    "oblast",
 )
 _NAMELIKE = frozenset({"Name", "Surn", "Patr", "Geox", "Orgn", "Trad", "Abbr"})
 _KAZAKH_LOCATIVE = re.compile(r"(?:нда|нде|ында|інде|да|де|та|те|дан|ден|тан|тен|нан|нен)$")
@@ -464,12 +598,34 @@ class _Recogniser:
     # -- passes ------------------------------------------------------------------------------
     def run(self) -> None:
         self._quoted_orgs()
+        self._context_orgs()
         self._regions()
         for run in _runs(self.text, self.toks):
             self._classify(run)
         self._kazakh_orgs()
         self._russian_lowercase_orgs()
         self._lone_places()
+
+    def _context_orgs(self) -> None:
+        """Bodies given away by their context alone ('the Turkish company Yapi Merkezi')."""
+        found = OrgContext(self.text, self.toks, self._place_kind, self._person_word).run()
+        for start, end, name in found:
+            if self._free(start, end):
+                self.org_mentions.append((start, end, name, None))
+                self.taken.append((start, end))
+
+    def _place_kind(self, words: list[str]) -> str | None:
+        entry = self.place_at.longest(tuple(words))[1] if words else None
+        n = self.place_at.longest(tuple(words))[0] if entry else 0
+        return entry.kind if entry is not None and n == len(words) else None
+
+    def _person_word(self, word: str) -> bool:
+        return (
+            fold(word) in lexicon.FIRST_NAMES
+            or self._is_role_word(word)
+            or fold(word) in lexicon.ROLE_MODIFIERS
+            or (is_cyrillic(word) and morph.has_tag(word, "Name"))
+        )
 
     def _quoted_orgs(self) -> None:
         for m in _QUOTED_NAME.finditer(self.text):
@@ -625,7 +781,12 @@ class _Recogniser:
         for j in range(i, min(len(run), i + 6)):
             word = fold(run[j].bare)
             if word in lexicon.ORG_HEADS:
-                if any(self._is_role_word(t.text) for t in run[i:j]):
+                # 'Premier League': a title word right before the head is part of the name.
+                if any(self._is_role_word(t.text) for t in run[i : j - 1]) or (
+                    j > i
+                    and self._is_role_word(run[j - 1].text)
+                    and fold(run[j - 1].text) not in _TITLE_IN_NAMES
+                ):
                     return None
                 return j
             if j > i and not run[j].capitalised and word not in ("of", "for", "and", "the"):
