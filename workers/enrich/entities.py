@@ -835,6 +835,13 @@ class _Recogniser:
             ):
                 end += 1
                 continue
+            if low == "по" and end + 1 < len(self.toks) and morph.is_dative_phrase_word(self.toks[end + 1].text):
+                # 'Министерство по чрезвычайным ситуациям', 'суд по уголовным делам'
+                end += 1
+                while end + 1 < len(self.toks) and morph.is_dative_phrase_word(self.toks[end + 1].text):
+                    end += 1
+                end += 1
+                continue
             if (nxt.capitalised and (self._place_len([nxt], 0) or _ACRONYM.match(nxt.text))) or (
                 not nxt.capitalised
                 and morph.is_genitive_phrase_word(nxt.text)
@@ -1049,17 +1056,24 @@ class _Recogniser:
                 continue
             if _QUOTE_AHEAD.match(self.text, tok.end, tok.end + 3):
                 continue  # 'компания «КазМунайГаз»': the quoted name is the body
-            begin = k
-            while (
-                begin > 0
-                and self.toks[begin - 1].capitalised
-                and morph.is_adjective(self.toks[begin - 1].text)
-                and self.text[self.toks[begin - 1].end : self.toks[begin].start] == " "
-            ):
-                begin -= 1
+            begin = self._adjectives_before(k)
             if begin == k:
                 continue
             self._cyrillic_org(self.toks[begin], tok)
+
+    def _adjectives_before(self, k: int) -> int:
+        """Where 'Национального олимпийского' before toks[k] starts: the first adjective capitalised."""
+        begin, first_capital = k, k
+        while (
+            begin > 0
+            and k - begin < 4
+            and morph.is_attribute(self.toks[begin - 1].text)
+            and self.text[self.toks[begin - 1].end : self.toks[begin].start] == " "
+        ):
+            begin -= 1
+            if self.toks[begin].capitalised:
+                first_capital = begin
+        return first_capital
 
     def _regions(self) -> None:
         self.regions.extend(places_regions(self.text))

@@ -73,6 +73,19 @@ def is_genitive_phrase_word(word: str) -> bool:
     )
 
 
+def is_dative_phrase_word(word: str) -> bool:
+    """True for a lower-case noun or adjective in the dative ('чрезвычайным', 'ситуациям')."""
+    return word[:1].islower() and any(
+        ("NOUN" in p.tag or "ADJF" in p.tag) and "datv" in p.tag and p.score >= 0.05 for p in parses(word)[:4]
+    )
+
+
+def is_attribute(word: str) -> bool:
+    """True for a full adjective or participle ('Национальный', 'Специализированный')."""
+    found = parses(word)
+    return bool(found) and ("ADJF" in found[0].tag or "PRTF" in found[0].tag)
+
+
 def is_adjective(word: str) -> bool:
     """True when the word is most likely a full adjective ('Национальный', 'Европейского')."""
     found = parses(word)
