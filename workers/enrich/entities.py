@@ -835,7 +835,11 @@ class _Recogniser:
             ):
                 end += 1
                 continue
-            if low == "по" and end + 1 < len(self.toks) and morph.is_dative_phrase_word(self.toks[end + 1].text):
+            if (
+                low == "по"
+                and end + 1 < len(self.toks)
+                and morph.is_dative_phrase_word(self.toks[end + 1].text)
+            ):
                 # 'Министерство по чрезвычайным ситуациям', 'суд по уголовным делам'
                 end += 1
                 while end + 1 < len(self.toks) and morph.is_dative_phrase_word(self.toks[end + 1].text):

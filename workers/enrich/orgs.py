@@ -39,6 +39,7 @@ _DEMONYM = re.compile(
     re.IGNORECASE,
 )
 _COMPOUND_TAILS = frozenset("based born headquartered registered bound owned made listed".split())
+_TRIGGERS = KIND_BEFORE | KIND_AFTER | KIND_AFTER_BARE | TEAM_STAFF
 _ARTICLE = frozenset({"the", "a", "an", "by"})
 _MAX_NAME = 4
 _MAX_DESCRIPTORS = 2
@@ -75,11 +76,21 @@ class OrgContext:
 
     def run(self) -> list[tuple[int, int, str]]:
         """(start, end, name) of each organisation the context gives away."""
-        for k in range(len(self.toks)):
-            self._kind_before(k)
-            self._kind_after(k)
-            self._possessive_place(k)
-        self._teams()
+        # Only the few words that can trigger a rule are visited: kind nouns, staff, possessives.
+        hits = [k for k, t in enumerate(self.toks) if t.text in _TRIGGERS or t.bare != t.text]
+        teams: set[str] = set()
+        for k in hits:
+            word = self.toks[k].text
+            if word in KIND_BEFORE:
+                self._kind_before(k)
+            if word in KIND_AFTER or word in KIND_AFTER_BARE:
+                self._kind_after_noun(k)
+            if word in TEAM_STAFF:
+                self._team_before(k, teams)
+            if self.toks[k].bare != word:
+                self._possessive_place(k)
+        if teams:
+            self._team_mentions(teams)
         return self.found
 
     def is_place(self, words: list[str]) -> bool:
@@ -116,25 +127,27 @@ class OrgContext:
         if self._name_ok(k + 1, end):
             self._add(k + 1, end)
 
-    def _kind_after(self, k: int) -> None:
+    def _kind_after_noun(self, kind: int) -> None:
         """'the Kazakhfilm studio', 'the Aktau sea trade port', 'Astana Hub tehnoparki'."""
-        tok = self.toks[k]
-        if not tok.capitalised or (k and self.toks[k - 1].capitalised):
-            return
-        end = _cap_run(self.toks, self.text, k)
-        j = end
-        while j < len(self.toks) and j - end <= _MAX_DESCRIPTORS and not self.toks[j].capitalised:
+        j = kind - 1
+        while j >= 0 and kind - j <= _MAX_DESCRIPTORS and not self.toks[j].capitalised:
             word = fold(self.toks[j].text)
-            if word in KIND_AFTER_BARE and j == end:
-                if self._name_ok(k, end):
-                    self._add(k, end)
-                return
-            if word in KIND_AFTER:
-                self._kind_noun_found(k, end, j)
-                return
             if word in lexicon.STOP_CAPITALS or not word.isalpha():
                 return
-            j += 1
+            j -= 1
+        if j < 0 or not self.toks[j].capitalised:
+            return
+        end = j + 1
+        k = j
+        while k > 0 and end - k < _MAX_NAME and self.toks[k - 1].capitalised:
+            if self.text[self.toks[k - 1].end : self.toks[k].start] != " ":
+                break
+            k -= 1
+        if self.toks[kind].text in KIND_AFTER_BARE:
+            if end == kind and self._name_ok(k, end):
+                self._add(k, end)
+            return
+        self._kind_noun_found(k, end, kind)
 
     def _kind_noun_found(self, k: int, end: int, kind: int) -> None:
         if not k or fold(self.toks[k - 1].text) not in _ARTICLE:
@@ -165,26 +178,25 @@ class OrgContext:
     def _speaks(self, end: int) -> bool:
         return end < len(self.toks) and fold(self.toks[end].text) in lexicon.SPEECH_VERBS
 
-    def _teams(self) -> None:
-        """'Kairat head coach', 'Astana are a strong team': a team; every mention of it is the team."""
-        teams = set()
-        for k, tok in enumerate(self.toks[:-1]):
-            nxt = self.toks[k + 1]
-            following = fold(nxt.text)
-            if following == "head" and k + 2 < len(self.toks):
-                following = fold(self.toks[k + 2].text)
-            if (
-                tok.capitalised
-                and not nxt.capitalised
-                and following in TEAM_STAFF
-                and (k == 0 or not self.toks[k - 1].capitalised)
-                and fold(tok.bare) not in lexicon.STOP_CAPITALS
-                and fold(tok.bare) not in lexicon.NOT_NAMES
-                and fold(tok.bare) not in lexicon.ROLE_HEADS
-                and not _DEMONYM.search(tok.bare)
-                and self.place_kind([tok.bare]) != "country"
-            ):
-                teams.add(tok.bare)
+    def _team_before(self, k: int, teams: set[str]) -> None:
+        """'Kairat head coach', 'Tobol forward': the capitalised word before a team's staff."""
+        at = k - 2 if k >= 2 and self.toks[k - 1].text == "head" else k - 1
+        if at < 0:
+            return
+        tok = self.toks[at]
+        if (
+            tok.capitalised
+            and (at == 0 or not self.toks[at - 1].capitalised)
+            and fold(tok.bare) not in lexicon.STOP_CAPITALS
+            and fold(tok.bare) not in lexicon.NOT_NAMES
+            and fold(tok.bare) not in lexicon.ROLE_HEADS
+            and not _DEMONYM.search(tok.bare)
+            and self.place_kind([tok.bare]) != "country"
+        ):
+            teams.add(tok.bare)
+
+    def _team_mentions(self, teams: set[str]) -> None:
+        """Every mention of a team's name is the team."""
         for k, tok in enumerate(self.toks):
             if tok.bare in teams and not (k + 1 < len(self.toks) and self.toks[k + 1].capitalised):
                 self._add(k, k + 1)
