@@ -414,7 +414,7 @@ def _latin_kazakh_stems(word: str) -> list[str]:
     return stems
 
 
-_TITLE_IN_NAMES = frozenset({"premier", "president", "presidential", "champion", "champions"})
+_TITLE_IN_NAMES = frozenset({"premier", "president", "presidential", "champion", "champions", "general"})
 _ADMIN_UNITS = (
     "аудан",
     "облыс",
@@ -431,12 +431,13 @@ _NAMELIKE = frozenset({"Name", "Surn", "Patr", "Geox", "Orgn", "Trad", "Abbr"})
 _KAZAKH_LOCATIVE = re.compile(r"(?:нда|нде|ында|інде|да|де|та|те|дан|ден|тан|тен|нан|нен)$")
 
 
-def _nominative_first_name(word: str) -> bool:
-    """'Сергей', 'Murat': a first name as the subject would be written (not 'Ланге', 'Виктора')."""
+def _nominative_first_name(word: str, *, oblique: bool = False) -> bool:
+    """'Сергей', 'Murat': a first name the dictionary knows, in the nominative (or any case)."""
     if fold(word) in lexicon.FIRST_NAMES:
         return True
     return is_cyrillic(word) and any(
-        "Name" in p.tag and "nomn" in p.tag and p.score >= 0.3 for p in morph.parses(word)[:4]
+        "Name" in p.tag and p.is_known and (oblique or "nomn" in p.tag) and p.score >= 0.3
+        for p in morph.parses(word)[:4]
     )
 
 
@@ -916,7 +917,7 @@ class _Recogniser:
         return (
             k + 1 < len(run)
             and run[k + 1].capitalised
-            and self._looks_like_name_start(run, k)
+            and _nominative_first_name(run[k].text, oblique=True)
             and not _PATRONYMIC.search(run[k + 1].text)
             and not _nominative_first_name(run[k - 1].text)
         )

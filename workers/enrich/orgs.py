@@ -172,6 +172,11 @@ class OrgContext:
         end = _cap_run(self.toks, self.text, k + 1)
         if end == k + 1 or self._speaks(end):
             return
+        words = [t.text for t in self.toks[k + 1 : end]]
+        # 'Kazakhstan's Sanzhar Tashkenbay' is a person: only one word or a word in capitals
+        # ('ACWA Power') is taken for a body.
+        if len(words) > 1 and not any(w.isupper() and len(w) > 1 for w in words):
+            return
         if self._name_ok(k + 1, end):
             self._add(k + 1, end)
 
