@@ -39,14 +39,13 @@ class Authenticated:
     body: bytes
 
 
-async def authenticated(request: Request, resources: ResourcesDep) -> Authenticated:
-    """Rate limit (429), read the capped body (413), check credentials on the raw bytes (401).
+def client_id(request: Request) -> str:
+    """Whom the rate limit counts this request against: the peer address."""
+    return request.client.host if request.client else "unknown"
 
-    One dependency rather than three: FastAPI's per-dependency overhead is a visible share of a
-    POST's cost (see bench/bench_api.py).
-    """
-    client = request.client.host if request.client else "unknown"
-    await resources.limiter.check(client, now=time.time())
+
+async def read_authenticated(request: Request, resources: Resources) -> Authenticated:
+    """Read the capped body (413) and check the credentials on the raw bytes (401)."""
     body = await read_capped(
         request.stream(),
         limit=resources.settings.api_max_body_bytes,
@@ -55,7 +54,14 @@ async def authenticated(request: Request, resources: ResourcesDep) -> Authentica
     return Authenticated(authenticate(resources.credentials, request.headers, body, now=time.time()), body)
 
 
-AuthDep = Annotated[Authenticated, Depends(authenticated)]
+async def authenticated(request: Request, resources: ResourcesDep) -> Authenticated:
+    """Rate limit (429), read the capped body (413), check credentials on the raw bytes (401).
+
+    For the GET routes. The POST routes call read_authenticated themselves and count the rate
+    limit later, in the same Redis call as the idempotency claim (services/api/routes/common.py).
+    """
+    await resources.idempotency.count(client_id(request), now=time.time())
+    return await read_authenticated(request, resources)
 
 
 def idempotency_key(request: Request, caller: Principal) -> str | None:

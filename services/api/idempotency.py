@@ -1,4 +1,10 @@
-"""Idempotency: the first answer to a webhook-id / Idempotency-Key is kept in Redis and replayed."""
+"""Admission and idempotency: the rate-limit count, then the first answer to a key kept and replayed.
+
+A request with a webhook-id / Idempotency-Key claims it (SET NX, through the admission gate, in
+the same script call as its rate-limit count). The claimant stores its answer under the key in
+the same Redis round trip as its work (services/api/batching.py) or releases the key if the work
+failed; a repeat waits for that answer and gets it, or 422 if it is another request.
+"""
 
 from __future__ import annotations
 
@@ -6,16 +12,21 @@ import asyncio
 import hashlib
 import json
 import time
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 import anyio
 import redis.asyncio as aioredis
 
 from services.api.errors import IdempotencyInProgress, InvalidInput
+from services.api.gate import AdmissionGate
+from services.api.ratelimit import RateLimiter
 from services.keys import Keys
 
 MAX_KEY_LENGTH = 255
+# A claim whose request died with its API process frees itself after this long, so a retry is
+# not refused for the whole TTL; at worst the retry queues the documents again and the sink
+# publishes each event once.
+PENDING_TTL_SECONDS = 120
 
 
 @dataclass(frozen=True)
@@ -25,6 +36,20 @@ class Answer:
     status: int
     body: str
     replayed: bool = False
+
+
+@dataclass(frozen=True)
+class Claim:
+    """An idempotency key this request holds: it stores its answer there, or releases the key."""
+
+    name: str
+    fp: str
+    ttl: int
+
+    def record(self, answer: Answer) -> tuple[str, str, int]:
+        """(key, value, TTL) to SET once the work is done, in the same round trip as the work."""
+        value = json.dumps({"fp": self.fp, "state": "done", "status": answer.status, "body": answer.body})
+        return self.name, value, self.ttl
 
 
 def fingerprint(method: str, path: str, query: str, content_type: str | None, body: bytes) -> str:
@@ -37,50 +62,52 @@ def fingerprint(method: str, path: str, query: str, content_type: str | None, bo
 
 
 class IdempotencyStore:
-    """Claims keys atomically (SET NX) so concurrent replays run the request once."""
+    """Counts requests against the rate limit and claims their keys, so concurrent replays run once."""
 
-    def __init__(self, client: aioredis.Redis, keys: Keys, *, ttl: int, wait_seconds: float = 10.0) -> None:
+    def __init__(
+        self,
+        client: aioredis.Redis,
+        keys: Keys,
+        gate: AdmissionGate,
+        limiter: RateLimiter,
+        *,
+        ttl: int,
+        wait_seconds: float = 10.0,
+    ) -> None:
         self._redis = client
         self._keys = keys
+        self._gate = gate
+        self._limiter = limiter
         self._ttl = ttl
         self._wait = wait_seconds
 
-    async def run_once(self, key: str | None, fp: str, handle: Callable[[], Awaitable[Answer]]) -> Answer:
-        """The answer of `handle()`, computed at most once per key within the TTL.
+    async def count(self, client_id: str, *, now: float) -> None:
+        """Count one request of this client; raise RateLimited (429) when it is over its limit."""
+        verdict = await self._gate.admit(rate_key=self._limiter.counter(client_id, now=now), claim_key=None)
+        if verdict == "over":
+            raise self._limiter.refusal(now=now)
 
-        The first request with a key claims it and runs `handle`; a repeat with the same
-        fingerprint gets the stored answer (after waiting for the first to finish), a repeat with
-        another fingerprint gets 422. A failed first attempt releases the key so it can be retried.
+    async def admit(self, client_id: str, key: str | None, fp: str, *, now: float) -> Claim | Answer | None:
+        """Count the request and claim its key: a Claim to fulfil, the first answer to replay, or None.
+
+        None means the request has no key (nothing to claim). A key held by another request with
+        the same fingerprint gives its answer, once it has one (waiting up to `wait_seconds`, then
+        409); a key held for another fingerprint is a 422. Over the rate limit: RateLimited (429).
         """
-        if key is None:
-            return await handle()
-        if not key or len(key) > MAX_KEY_LENGTH or not key.isprintable():
-            raise InvalidInput(f"idempotency key must be 1 to {MAX_KEY_LENGTH} printable characters")
-        name = self._keys.idempotency(hashlib.sha256(key.encode("utf-8", "surrogateescape")).hexdigest()[:40])
-        stored = await self._claim(name, fp)
-        if stored is not None:
-            return stored
-        try:
-            answer = await handle()
-        except BaseException:
-            # Shielded: a cancelled request must still free its key, or retries would wait in vain.
-            with anyio.CancelScope(shield=True):
-                await self._redis.delete(name)
-            raise
-        record = {"fp": fp, "state": "done", "status": answer.status, "body": answer.body}
-        await self._redis.set(name, json.dumps(record), ex=self._ttl)
-        return answer
-
-    async def _claim(self, name: str, fp: str) -> Answer | None:
+        name = self._name(key) if key is not None else None
         pending = json.dumps({"fp": fp, "state": "pending"})
+        rate_key = self._limiter.counter(client_id, now=now)
         deadline = time.monotonic() + self._wait
         while True:
-            if await self._redis.set(name, pending, nx=True, ex=self._ttl):
+            verdict = await self._gate.admit(rate_key=rate_key, claim_key=name, pending=pending)
+            rate_key = None  # a request counts once, however long it waits for the first answer
+            if verdict == "over":
+                raise self._limiter.refusal(now=now)
+            if name is None or verdict == "open":
                 return None
-            raw = await self._redis.get(name)
-            if raw is None:  # the first attempt failed and released the key between our two calls
-                continue
-            record = json.loads(raw)
+            if verdict == "claimed":
+                return Claim(name, fp, self._ttl)
+            record = json.loads(verdict)
             if record["fp"] != fp:
                 raise InvalidInput(
                     "this idempotency key (webhook-id or Idempotency-Key) was already used for a different "
@@ -95,3 +122,19 @@ class IdempotencyStore:
                     headers={"Retry-After": "2"},
                 )
             await asyncio.sleep(0.02)
+
+    async def store(self, claim: Claim, answer: Answer) -> None:
+        """Keep the answer under the claimed key (for work that could not carry it along)."""
+        name, value, ttl = claim.record(answer)
+        await self._redis.set(name, value, ex=ttl)
+
+    async def release(self, claim: Claim) -> None:
+        """Free a key whose request failed, so a retry can run (even if this request was cancelled)."""
+        # Shielded: a cancelled request must still free its key, or retries would wait in vain.
+        with anyio.CancelScope(shield=True):
+            await self._redis.delete(claim.name)
+
+    def _name(self, key: str) -> str:
+        if not key or len(key) > MAX_KEY_LENGTH or not key.isprintable():
+            raise InvalidInput(f"idempotency key must be 1 to {MAX_KEY_LENGTH} printable characters")
+        return self._keys.idempotency(hashlib.sha256(key.encode("utf-8", "surrogateescape")).hexdigest()[:40])

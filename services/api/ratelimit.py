@@ -1,10 +1,12 @@
-"""Per-client rate limit: a fixed-window counter in Redis, shared by every API process."""
+"""Per-client rate limit: a fixed-window counter in Redis, shared by every API process.
+
+The counting itself happens in the admission gate (services/api/gate.py), in the same script
+call as the request's idempotency claim; this module names the counter and words the refusal.
+"""
 
 from __future__ import annotations
 
 import math
-
-import redis.asyncio as aioredis
 
 from services.api.errors import RateLimited
 from services.keys import Keys
@@ -13,26 +15,21 @@ from services.keys import Keys
 class RateLimiter:
     """At most `limit` requests per client per `window` seconds (0: no limit)."""
 
-    def __init__(self, client: aioredis.Redis, keys: Keys, *, limit: int, window: int) -> None:
-        self._redis = client
+    def __init__(self, keys: Keys, *, limit: int, window: int) -> None:
         self._keys = keys
         self.limit = limit
         self.window = window
 
-    async def check(self, client_id: str, *, now: float) -> None:
-        """Count one request; raise RateLimited (429, Retry-After) when the client is over."""
+    def counter(self, client_id: str, *, now: float) -> str | None:
+        """The Redis counter this request counts under, or None when there is no limit."""
         if self.limit <= 0:
-            return
-        window = int(now // self.window)
-        key = self._keys.rate_limit(client_id, window)
-        async with self._redis.pipeline(transaction=False) as pipe:
-            pipe.incr(key)
-            pipe.expire(key, self.window + 1)
-            count, _ = await pipe.execute()
-        if int(count) > self.limit:
-            retry_after = max(1, math.ceil((window + 1) * self.window - now))
-            raise RateLimited(
-                f"more than {self.limit} requests in {self.window} s from this client; "
-                f"retry in {retry_after} s",
-                headers={"Retry-After": str(retry_after)},
-            )
+            return None
+        return self._keys.rate_limit(client_id, int(now // self.window))
+
+    def refusal(self, *, now: float) -> RateLimited:
+        """The 429 for a client over its limit, with Retry-After until the window ends."""
+        retry_after = max(1, math.ceil((int(now // self.window) + 1) * self.window - now))
+        return RateLimited(
+            f"more than {self.limit} requests in {self.window} s from this client; retry in {retry_after} s",
+            headers={"Retry-After": str(retry_after)},
+        )

@@ -6,6 +6,7 @@ import asyncio
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import partial
 
 import anyio
 import redis
@@ -14,8 +15,9 @@ from celery import Celery
 
 from schemas import RawDocument
 from services.api.auth import Credentials
-from services.api.batching import SubmitBatcher
-from services.api.idempotency import IdempotencyStore
+from services.api.batching import Record, SubmitBatcher
+from services.api.gate import AdmissionGate
+from services.api.idempotency import PENDING_TTL_SECONDS, IdempotencyStore
 from services.api.metrics import ApiMetrics
 from services.api.models import Readiness
 from services.api.ratelimit import RateLimiter
@@ -69,8 +71,8 @@ class Resources:
     redis: aioredis.Redis
     enqueuer: Enqueuer
     credentials: Credentials
+    gate: AdmissionGate
     idempotency: IdempotencyStore
-    limiter: RateLimiter
     probe: ReadinessProbe
     metrics: ApiMetrics
     batcher: SubmitBatcher
@@ -88,30 +90,49 @@ class Resources:
         client = aioredis.Redis.from_url(
             str(settings.redis_url), decode_responses=True, socket_connect_timeout=3, socket_timeout=15
         )
+        gate = AdmissionGate(
+            client,
+            limit=settings.api_rate_limit,
+            rate_ttl=settings.api_rate_limit_window_seconds + 1,
+            claim_ttl=min(PENDING_TTL_SECONDS, settings.idempotency_ttl_seconds),
+        )
+        limiter = RateLimiter(
+            keys, limit=settings.api_rate_limit, window=settings.api_rate_limit_window_seconds
+        )
         return cls(
             settings=settings,
             keys=keys,
             redis=client,
             enqueuer=enqueuer,
             credentials=Credentials.from_settings(settings),
-            idempotency=IdempotencyStore(client, keys, ttl=settings.idempotency_ttl_seconds),
-            limiter=RateLimiter(
-                client, keys, limit=settings.api_rate_limit, window=settings.api_rate_limit_window_seconds
-            ),
+            gate=gate,
+            idempotency=IdempotencyStore(client, keys, gate, limiter, ttl=settings.idempotency_ttl_seconds),
             probe=ReadinessProbe(client, create_celery(settings)),
             metrics=metrics,
             batcher=SubmitBatcher(
-                lambda docs: sum(enqueuer.submit_many(docs)), max_documents=settings.ingest_batch_size
+                partial(_send, enqueuer, settings.ingest_batch_size),
+                max_documents=settings.ingest_batch_size,
             ),
         )
 
-    async def enqueue(self, documents: Sequence[RawDocument]) -> None:
-        """Send documents to the broker, batched with concurrent requests; returns once it holds them."""
-        await self.batcher.submit(documents)
+    async def enqueue(self, documents: Sequence[RawDocument], record: Record | None = None) -> None:
+        """Send documents to the broker, batched with concurrent requests; returns once it holds them.
+
+        `record` (an idempotent answer) is stored in the same round trip as the documents' status.
+        """
+        await self.batcher.submit(documents, record)
 
     async def close(self) -> None:
-        """Stop the batcher and close every client."""
+        """Stop the batcher and the gate, and close every client."""
         await self.batcher.close()
+        await self.gate.close()
         await self.redis.aclose()
         await anyio.to_thread.run_sync(self.enqueuer.close)
         self.probe.celery.close()
+
+
+def _send(enqueuer: Enqueuer, size: int, documents: Sequence[RawDocument], records: Sequence[Record]) -> None:
+    """Enqueue in tasks of `size` documents; the records go with the last task's status round trip."""
+    chunks = [documents[start : start + size] for start in range(0, len(documents), size)]
+    for number, chunk in enumerate(chunks, start=1):
+        enqueuer.submit(chunk, then_set=records if number == len(chunks) else ())

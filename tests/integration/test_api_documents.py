@@ -117,8 +117,10 @@ def test_source_and_url_from_headers_are_kept_on_the_document(
     }
     assert client.post("/v1/documents", content=DUMP.encode(), headers=headers).status_code == 202
     [message] = r.lrange(f"{keys.celery_prefix()}{api_settings.queue}", 0, -1)
-    body = json.loads(base64.b64decode(json.loads(message)["body"]))
-    [document] = body[0][0]
+    envelope = json.loads(message)
+    # The producer writes the body as is (body_encoding utf-8), not base64: the message says which.
+    assert envelope["properties"]["body_encoding"] == "utf-8"
+    [document] = json.loads(envelope["body"])[0][0]
     assert document["source_name"] == "Kazinform"
     assert document["url"] == "https://www.inform.kz/en/bicycle-lanes"
     assert document["channel"] == "webhook"

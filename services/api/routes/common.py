@@ -1,16 +1,20 @@
-"""What the routes share: the documented error answers and the idempotent-answer helper."""
+"""What the routes share: the documented error answers and the path every POST takes."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from fastapi import Request, Response
 
-from services.api.deps import Authenticated, idempotency_key
-from services.api.idempotency import Answer, fingerprint
+from services.api.deps import Authenticated, client_id, idempotency_key, read_authenticated
+from services.api.errors import ApiError
+from services.api.idempotency import Answer, Claim, fingerprint
 from services.api.models import Problem
 from services.api.state import Resources
+
+T = TypeVar("T")
 
 _WHY = {
     400: "Malformed header or parameter.",
@@ -30,19 +34,44 @@ def errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
     return {status: {"model": Problem, "description": _WHY[status]} for status in statuses}
 
 
-async def answer_once(
+async def accept_post(
     request: Request,
-    auth: Authenticated,
-    resources: Resources,
-    handle: Callable[[], Awaitable[Answer]],
+    prepare: Callable[[Authenticated], T],
+    act: Callable[[T, Claim | None], Awaitable[Answer]],
 ) -> Response:
-    """Run `handle` once per idempotency key and answer with its (first) result."""
+    """The POST routes' path: check everything, admit the request, then act once per idempotency key.
+
+    The body (413), credentials (401) and input (`prepare`: 415, 422) are checked first; then one
+    admission call counts the rate limit (429) and claims the idempotency key, which replays the
+    first answer to a repeat. `act` does the work and stores a claim's answer with it; if it
+    fails, the key is released so the client can retry.
+    """
+    resources: Resources = request.app.state.resources
+    now, client = time.time(), client_id(request)
+    try:
+        auth = await read_authenticated(request, resources)
+        prepared = prepare(auth)
+    except ApiError:
+        # Refused requests count against the rate limit too: a client guessing credentials is slowed.
+        await resources.idempotency.count(client, now=now)
+        raise
     fp = fingerprint(
         request.method, request.url.path, request.url.query, request.headers.get("content-type"), auth.body
     )
-    answer = await resources.idempotency.run_once(idempotency_key(request, auth.principal), fp, handle)
-    headers = {}
-    if answer.replayed:
+    admitted = await resources.idempotency.admit(
+        client, idempotency_key(request, auth.principal), fp, now=now
+    )
+    if isinstance(admitted, Answer):
         resources.metrics.replays.inc()
-        headers["Idempotent-Replayed"] = "true"
+        return _response(admitted, {"Idempotent-Replayed": "true"})
+    try:
+        answer = await act(prepared, admitted)
+    except BaseException:
+        if admitted is not None:
+            await resources.idempotency.release(admitted)
+        raise
+    return _response(answer)
+
+
+def _response(answer: Answer, headers: dict[str, str] | None = None) -> Response:
     return Response(answer.body, status_code=answer.status, media_type="application/json", headers=headers)

@@ -4,33 +4,39 @@ from __future__ import annotations
 
 from typing import Annotated, cast
 
-from fastapi import APIRouter, Depends, Path, Query, Request, Response
+from fastapi import APIRouter, Depends, Path, Request, Response
 
-from services.api.deps import AuthDep, ResourcesDep, authenticated
-from services.api.errors import NotFound
-from services.api.idempotency import Answer
+from schemas import RawDocument
+from services.api.deps import Authenticated, ResourcesDep, authenticated
+from services.api.errors import InvalidInput, NotFound
+from services.api.idempotency import Answer, Claim
 from services.api.intake import DOCUMENT_TYPES, checked_url, documents_from_body, media_type
-from services.api.models import AcceptedDocument, DocumentsAccepted, DocumentStatus
-from services.api.routes.common import answer_once, errors
+from services.api.models import AcceptedDocument, DocumentsAccepted, DocumentStatus, FieldError
+from services.api.routes.common import accept_post, errors
+from services.api.state import Resources
 
 router = APIRouter(prefix="/v1", tags=["documents"])
 
 DOC_ID = r"^doc_[0-9a-f]{24}$"
+# Query parameters and headers are read from the request, not declared as FastAPI parameters
+# (each one a dependency to solve on every request, a visible share of a POST's cost; see
+# bench/bench_api.py), so they are documented and checked here.
+_PARAMETERS = {
+    "url": ("query", 2048, "Where the document came from."),
+    "source": ("query", 200, "Publisher name."),
+    "X-Document-Url": ("header", None, "Same as ?url=."),
+    "X-Source-Name": ("header", None, "Same as ?source=."),
+}
 _BODY = {
-    # Read from request.headers (not Header() parameters, each a FastAPI dependency): documented here.
     "parameters": [
         {
-            "name": "X-Document-Url",
-            "in": "header",
-            "schema": {"type": "string"},
-            "description": "Same as ?url=.",
-        },
-        {
-            "name": "X-Source-Name",
-            "in": "header",
-            "schema": {"type": "string"},
-            "description": "Same as ?source=.",
-        },
+            "name": name,
+            "in": where,
+            "required": False,
+            "schema": {"type": "string", **({"maxLength": limit} if limit else {})},
+            "description": text,
+        }
+        for name, (where, limit, text) in _PARAMETERS.items()
     ],
     "requestBody": {
         "required": True,
@@ -55,33 +61,45 @@ _BODY = {
     openapi_extra=_BODY,
     summary="Queue documents for processing",
 )
-async def post_documents(
-    request: Request,
-    auth: AuthDep,
-    resources: ResourcesDep,
-    url: Annotated[str | None, Query(max_length=2048, description="Where the document came from.")] = None,
-    source: Annotated[str | None, Query(max_length=200, description="Publisher name.")] = None,
-) -> Response:
+async def post_documents(request: Request) -> Response:
     """Answers 202 once the broker holds the task; a repeated idempotency key gets the first answer."""
-    kind, charset = media_type(request.headers.get("content-type"), DOCUMENT_TYPES)
-    documents = documents_from_body(
-        auth.body,
-        kind=kind,
-        charset=charset,
-        url=checked_url(url or request.headers.get("x-document-url")),
-        source_name=(source or request.headers.get("x-source-name") or "")[:200] or None,
-    )
+    resources: Resources = request.app.state.resources
 
-    async def accept() -> Answer:
-        await resources.enqueue(documents)
-        resources.metrics.documents.inc(len(documents))
+    def prepare(auth: Authenticated) -> list[RawDocument]:
+        kind, charset = media_type(request.headers.get("content-type"), DOCUMENT_TYPES)
+        url = _query(request, "url") or request.headers.get("x-document-url")
+        source = _query(request, "source") or request.headers.get("x-source-name")
+        return documents_from_body(
+            auth.body,
+            kind=kind,
+            charset=charset,
+            url=checked_url(url),
+            source_name=(source or "")[:200] or None,
+        )
+
+    async def act(documents: list[RawDocument], claim: Claim | None) -> Answer:
         accepted = DocumentsAccepted(
             accepted=len(documents),
             documents=[AcceptedDocument(id=d.id, status_url=f"/v1/documents/{d.id}") for d in documents],
         )
-        return Answer(202, accepted.model_dump_json())
+        answer = Answer(202, accepted.model_dump_json())
+        # The answer is known before the send, so it is stored in the send's own round trip.
+        await resources.enqueue(documents, claim.record(answer) if claim else None)
+        resources.metrics.documents.inc(len(documents))
+        return answer
 
-    return await answer_once(request, auth, resources, accept)
+    return await accept_post(request, prepare, act)
+
+
+def _query(request: Request, name: str) -> str | None:
+    value = request.query_params.get(name)
+    limit = _PARAMETERS[name][1]
+    if value is not None and limit is not None and len(value) > limit:
+        message = f"at most {limit} characters"
+        raise InvalidInput(
+            f"query.{name}: {message}", errors=[FieldError(location=f"query.{name}", message=message)]
+        )
+    return value
 
 
 @router.get(

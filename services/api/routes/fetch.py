@@ -9,12 +9,13 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 from pydantic import ValidationError
 
-from services.api.deps import AuthDep, ResourcesDep
+from services.api.deps import Authenticated
 from services.api.errors import InvalidInput
-from services.api.idempotency import Answer
+from services.api.idempotency import Answer, Claim
 from services.api.intake import JSON_TYPE, media_type
 from services.api.models import AcceptedFetch, FetchAccepted, FetchRequest, FieldError
-from services.api.routes.common import answer_once, errors
+from services.api.routes.common import accept_post, errors
+from services.api.state import Resources
 
 router = APIRouter(prefix="/v1", tags=["fetch"])
 
@@ -34,17 +35,20 @@ _BODY = {
     openapi_extra=_BODY,
     summary="Ask the fetcher to fetch pages",
 )
-async def post_fetch(request: Request, auth: AuthDep, resources: ResourcesDep) -> Response:
+async def post_fetch(request: Request) -> Response:
     """Each URL becomes one entry on the fetch-requests stream, which the fetcher consumes."""
-    media_type(request.headers.get("content-type"), (JSON_TYPE,))
-    try:
-        wanted = FetchRequest.model_validate_json(auth.body)
-    except ValidationError as exc:
-        found = [FieldError.from_pydantic({**e, "loc": ("body", *e["loc"])}) for e in exc.errors()]
-        detail = "; ".join(f"{e.location}: {e.message}" for e in found)
-        raise InvalidInput(f'expected {{"urls": ["https://...", ...]}}: {detail}', errors=found) from None
+    resources: Resources = request.app.state.resources
 
-    async def accept() -> Answer:
+    def prepare(auth: Authenticated) -> FetchRequest:
+        media_type(request.headers.get("content-type"), (JSON_TYPE,))
+        try:
+            return FetchRequest.model_validate_json(auth.body)
+        except ValidationError as exc:
+            found = [FieldError.from_pydantic({**e, "loc": ("body", *e["loc"])}) for e in exc.errors()]
+            detail = "; ".join(f"{e.location}: {e.message}" for e in found)
+            raise InvalidInput(f'expected {{"urls": ["https://...", ...]}}: {detail}', errors=found) from None
+
+    async def act(wanted: FetchRequest, claim: Claim | None) -> Answer:
         now = datetime.now(UTC).isoformat()
         requests = [(f"fr_{uuid.uuid4().hex}", str(url)) for url in wanted.urls]
         async with resources.redis.pipeline(transaction=True) as pipe:
@@ -71,6 +75,10 @@ async def post_fetch(request: Request, auth: AuthDep, resources: ResourcesDep) -
                 for (rid, url), eid in zip(requests, entry_ids, strict=True)
             ],
         )
-        return Answer(202, accepted.model_dump_json())
+        answer = Answer(202, accepted.model_dump_json())
+        if claim is not None:
+            # The answer holds the entry ids, known only after XADD: stored in a second round trip.
+            await resources.idempotency.store(claim, answer)
+        return answer
 
-    return await answer_once(request, auth, resources, accept)
+    return await accept_post(request, prepare, act)
