@@ -52,7 +52,9 @@ class Arrivals:
         self._thread = threading.Thread(target=self._run, daemon=True)
 
     def _run(self) -> None:
-        last = "$"
+        # From the start, not "$": the stream is this run's own, and an event published before the
+        # first XREAD must still be seen.
+        last = "0-0"
         while not self._stop.is_set():
             reply = self._redis.xread({self._stream: last}, block=100, count=500)
             for _, entries in cast(list[tuple[str, list[tuple[str, dict[str, str]]]]], reply or []):
@@ -68,7 +70,7 @@ class Arrivals:
 
     def __exit__(self, *exc: object) -> None:
         self._stop.set()
-        self._thread.join()
+        self._thread.join(timeout=10)
         self._redis.close()
 
 
