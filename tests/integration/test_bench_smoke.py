@@ -36,7 +36,14 @@ def test_bench_pipeline_quick_prints_a_table_and_a_json_line_with_every_figure()
         "--single-n",
         "4",
     ]
-    done = subprocess.run(argv, cwd=ROOT, capture_output=True, text=True, timeout=100, check=False)
+    bench = subprocess.Popen(argv, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        stdout, stderr = bench.communicate(timeout=100)
+    except subprocess.TimeoutExpired:
+        # SIGTERM, not SIGKILL: the bench then stops the Redis and workers it started.
+        bench.terminate()
+        stdout, stderr = bench.communicate(timeout=60)
+    done = subprocess.CompletedProcess(argv, bench.returncode, stdout, stderr)
     assert done.returncode == 0, done.stderr[-3000:]
     lines = done.stdout.strip().splitlines()
     figures = json.loads(lines[-1])
