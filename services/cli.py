@@ -77,7 +77,9 @@ def ingest(paths: tuple[str, ...], source: str | None, batch_size: int | None) -
 
 
 @main.command()
-@click.option("-c", "--concurrency", type=click.IntRange(1, 64), help="Worker processes (default: CPU count).")
+@click.option(
+    "-c", "--concurrency", type=click.IntRange(1, 64), help="Worker processes (default: CPU count)."
+)
 @click.option("--loglevel", default="INFO", show_default=True)
 @click.option("--metrics-port", type=click.IntRange(0, 65535), help="Prometheus port; 0: none.")
 def worker(concurrency: int | None, loglevel: str, metrics_port: int | None) -> None:
@@ -124,11 +126,9 @@ def subscribe(
         from_start=from_start,
         block_ms=block_ms,
     )
-    printed = 0
-    for message in reader.messages():
+    for printed, message in enumerate(reader.messages(), start=1):
         click.echo(message.fields.get("data", json.dumps(message.fields)))
         reader.ack(message)
-        printed += 1
         if count is not None and printed >= count:
             break
 
@@ -184,8 +184,9 @@ def status(as_json: bool, data_dir: Path | None) -> None:
 
     settings = get_settings()
     state = read_state(data_dir or settings.data_dir)
-    if "redis_url" not in settings.model_fields_set and state and isinstance(state.get("redis_url"), str):
-        settings = settings.model_copy(update={"redis_url": RedisDsn(state["redis_url"])})
+    state_url = state.get("redis_url") if state else None
+    if "redis_url" not in settings.model_fields_set and isinstance(state_url, str):
+        settings = settings.model_copy(update={"redis_url": RedisDsn(state_url)})
     client = redis.Redis.from_url(str(settings.redis_url), socket_connect_timeout=2, socket_timeout=5)
     try:
         snapshot = collect(client, settings)

@@ -100,7 +100,7 @@ class StreamConsumer:
             count=self._batch,
             block=self._block_ms if block_ms is None else block_ms,
         )
-        return [_message(eid, f) for _, entries in reply or [] for eid, f in entries if f]
+        return _messages(reply)
 
     def pending(self) -> list[Message]:
         """Entries delivered to this consumer earlier and not yet acked (e.g. before a crash)."""
@@ -158,3 +158,9 @@ def _text(value: bytes | str) -> str:
 
 def _message(entry_id: bytes | str, fields: dict[bytes | str, bytes | str]) -> Message:
     return Message(_text(entry_id), {_text(k): _text(v) for k, v in fields.items()})
+
+
+def _messages(reply: Any) -> list[Message]:
+    # XREADGROUP's reply: [[stream, [(entry_id, fields), ...]], ...]; fields is None for an
+    # entry trimmed away while pending.
+    return [_message(eid, fields) for _, entries in reply or [] for eid, fields in entries if fields]

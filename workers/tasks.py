@@ -50,7 +50,7 @@ def _preload(**_: object) -> None:
     retry_jitter=True,
     max_retries=None,
 )
-def process_documents(self: Task, documents: list[dict[str, Any]]) -> dict[str, int]:
+def process_documents(self: Task[Any, Any], documents: list[dict[str, Any]]) -> dict[str, int]:
     """Process a batch of RawDocuments (as JSON dicts) and publish what they produce."""
     runtime = get_runtime()
     sink = runtime.sink
@@ -96,7 +96,13 @@ def process_documents(self: Task, documents: list[dict[str, Any]]) -> dict[str, 
     statuses: list[tuple[str, dict[str, str]]] = []
     for raw, outcome in outcomes:
         for rejection in outcome.rejections:
-            sink.reject(raw, stage=rejection.stage, code=rejection.code, reason=rejection.reason, index=rejection.index)
+            sink.reject(
+                raw,
+                stage=rejection.stage,
+                code=rejection.code,
+                reason=rejection.reason,
+                index=rejection.index,
+            )
         statuses.append((raw.id, _status(outcome, entry_of)))
 
     attempts = self.request.retries + 1
@@ -104,9 +110,9 @@ def process_documents(self: Task, documents: list[dict[str, Any]]) -> dict[str, 
         sink.record_status(statuses)
         # Retry only the documents that crashed; the others are published and done.
         retry_docs = [raw.model_dump(mode="json") for raw, _ in crashed]
-        raise self.retry(args=[retry_docs], countdown=min(2**attempts, 60), exc=crashed[0][1])
-    for raw, exc in crashed:
-        reason = f"pipeline crashed {attempts} times: {type(exc).__name__}: {exc}"
+        raise self.retry(args=(retry_docs,), countdown=min(2**attempts, 60), exc=crashed[0][1])
+    for raw, error in crashed:
+        reason = f"pipeline crashed {attempts} times: {type(error).__name__}: {error}"
         sink.reject(raw, stage="task", code="crash", reason=reason[:2000], attempts=attempts)
         metrics.record_crash()
         statuses.append((raw.id, {"state": "rejected", "reasons": reason[:2000]}))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any, cast
 
 import redis
 
@@ -43,7 +44,9 @@ class PublishResult:
 class Sink:
     """Writes events and dead letters to Redis Streams, idempotently."""
 
-    def __init__(self, client: redis.Redis, keys: Keys, *, maxlen: int, dedup_ttl: int, status_ttl: int) -> None:
+    def __init__(
+        self, client: redis.Redis, keys: Keys, *, maxlen: int, dedup_ttl: int, status_ttl: int
+    ) -> None:
         self._redis = client
         self._keys = keys
         self._maxlen = maxlen
@@ -51,7 +54,9 @@ class Sink:
         self._status_ttl = status_ttl
         self._script = client.register_script(_PUBLISH_ONCE)
 
-    def publish(self, events: Sequence[NewsEvent], *, extra_streams: Sequence[Sequence[str]] = ()) -> list[PublishResult]:
+    def publish(
+        self, events: Sequence[NewsEvent], *, extra_streams: Sequence[Sequence[str]] = ()
+    ) -> list[PublishResult]:
         """Publish events (pipelined); `extra_streams[i]` are routed streams for events[i]."""
         pipe = self._redis.pipeline(transaction=False)
         for i, event in enumerate(events):
@@ -109,7 +114,8 @@ class Sink:
         pipe = self._redis.pipeline(transaction=False)
         for doc_id, fields in statuses:
             key = self._keys.status(doc_id)
-            pipe.hset(key, mapping={"updated_at": now, **fields})
+            # cast: redis-py types `mapping` with an invariant key union a dict[str, str] can't match.
+            pipe.hset(key, mapping=cast(Any, {"updated_at": now, **fields}))
             pipe.expire(key, self._status_ttl)
         # Counts processing runs, so a redelivered document counts twice here (never on the stream).
         pipe.hincrby(self._keys.counters, "documents_processed", len(statuses))
