@@ -202,12 +202,10 @@ def status(as_json: bool, data_dir: Path | None) -> None:
 @click.option("--port", type=click.IntRange(1, 65535), help="Port (default: NEWSWIRE_API_PORT, 8000).")
 def api(host: str | None, port: int | None) -> None:
     """Serve the webhook API: POST documents and fetch requests, GET status and events (SSE)."""
-    import uvicorn
-
-    from services.api import create_app
+    from services.api import serve
 
     settings = get_settings()
-    uvicorn.run(create_app(settings), host=host or settings.api_host, port=port or settings.api_port)
+    serve(settings, host=host or settings.api_host, port=port or settings.api_port)
 
 
 @main.command()

@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from importlib.metadata import PackageNotFoundError, version
 
+import uvicorn
 from fastapi import FastAPI
 
 from services.api.errors import HANDLED, handle_error
@@ -43,6 +44,23 @@ def create_app(settings: Settings) -> FastAPI:
         app.include_router(module.router)
     app.add_middleware(MetricsMiddleware, metrics=metrics)
     return app
+
+
+# What `newswire api` runs uvicorn with, and bench/bench_api.py its baseline too: the C HTTP
+# parser and event loop.
+SERVER_LOOP, SERVER_HTTP = "uvloop", "httptools"
+
+
+def serve(settings: Settings, *, host: str, port: int) -> None:
+    """Serve the API with uvicorn until interrupted (the `newswire api` command)."""
+    uvicorn.run(
+        create_app(settings),
+        host=host,
+        port=port,
+        loop=SERVER_LOOP,
+        http=SERVER_HTTP,
+        access_log=settings.api_access_log,
+    )
 
 
 def _version() -> str:

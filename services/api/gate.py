@@ -1,17 +1,18 @@
-"""The admission gate: every request's rate-limit count and idempotency claim, batched into one script call.
+"""Admission: every request's rate-limit count and idempotency claim, many requests per script call.
 
 A redis-py asyncio command costs ~0.1 ms of CPU in the API process, about as much as a bare
-FastAPI request; one Lua script call per event-loop turn serves all the requests that arrived
-in it, so under load a request pays a fraction of one round trip instead of two or three.
-The script is atomic: a request over its rate limit never claims a key, and two requests with
-the same key never both claim it.
+FastAPI request, so requests are admitted in batches by one Lua script: POST /v1/documents in
+the flusher thread, just before its documents are sent (services/api/batching.py), everything
+else through the AdmissionGate, one call per event-loop turn. The script is atomic: a request
+over its rate limit never claims a key, and two requests with the same key never both claim it.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Literal
 
 import redis
@@ -22,7 +23,7 @@ import redis.asyncio as aioredis
 #   counted ('1'/'0'), claims ('1'/'0'), the pending record to claim the key with.
 # One reply per request: 'over' (over the rate limit, nothing claimed), 'open' (no claim asked),
 # 'claimed', or the record already held by the key.
-_ADMIT = """
+ADMIT = """
 local limit, rate_ttl, claim_ttl = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
 local replies, k = {}, 1
 for a = 4, #ARGV, 3 do
@@ -54,38 +55,62 @@ return replies
 Verdict = Literal["over", "open", "claimed"] | str
 
 
-@dataclass
-class _Ask:
-    rate_key: str | None
-    claim_key: str | None
-    pending: str
-    done: asyncio.Future[str] = field(default_factory=lambda: asyncio.get_running_loop().create_future())
+@dataclass(frozen=True)
+class Ask:
+    """What one request asks of the admission script."""
+
+    rate_key: str | None = None  # the rate-limit counter to count it under
+    claim_key: str | None = None  # the idempotency key to claim
+    pending: str = ""  # the record to claim it with
+
+    @property
+    def empty(self) -> bool:
+        """Nothing to count or claim."""
+        return self.rate_key is None and self.claim_key is None
+
+
+@dataclass(frozen=True)
+class AdmissionParams:
+    """The deployment's rate limit and claim lifetime, as the script takes them."""
+
+    limit: int
+    rate_ttl: int
+    claim_ttl: int
+
+
+def script_input(asks: Sequence[Ask], params: AdmissionParams) -> tuple[list[str], list[str | int]]:
+    """KEYS and ARGV of one ADMIT call for these requests (one reply each, in order)."""
+    keys: list[str] = []
+    args: list[str | int] = [params.limit, params.rate_ttl, params.claim_ttl]
+    for ask in asks:
+        keys += [key for key in (ask.rate_key, ask.claim_key) if key is not None]
+        args += ["1" if ask.rate_key else "0", "1" if ask.claim_key else "0", ask.pending]
+    return keys, args
 
 
 class AdmissionGate:
     """Counts requests against the rate limit and claims idempotency keys, many requests per Redis call."""
 
-    def __init__(self, client: aioredis.Redis, *, limit: int, rate_ttl: int, claim_ttl: int) -> None:
+    def __init__(self, client: aioredis.Redis, params: AdmissionParams) -> None:
         self._client = client
-        self._script = client.register_script(_ADMIT)
-        self._params = (limit, rate_ttl, claim_ttl)
-        self._waiting: list[_Ask] = []
+        self._script = client.register_script(ADMIT)
+        self._params = params
+        self._waiting: list[tuple[Ask, asyncio.Future[str]]] = []
         self._drainer: asyncio.Task[None] | None = None
 
-    async def admit(self, *, rate_key: str | None, claim_key: str | None, pending: str = "") -> Verdict:
-        """Count the request under `rate_key` and claim `claim_key` with `pending` (either may be None).
+    async def admit(self, ask: Ask) -> Verdict:
+        """Count and claim what `ask` says: 'over', 'open', 'claimed', or the record another request holds.
 
-        Returns 'over', 'open', 'claimed' or the record another request stored under the key;
-        raises the Redis error when Redis fails (nothing was counted or claimed for sure).
+        Raises the Redis error when Redis fails (nothing was counted or claimed for sure).
         """
-        if rate_key is None and claim_key is None:
+        if ask.empty:
             return "open"
-        ask = _Ask(rate_key, claim_key, pending)
-        self._waiting.append(ask)
+        done: asyncio.Future[str] = asyncio.get_running_loop().create_future()
+        self._waiting.append((ask, done))
         if self._drainer is None:
             # Started, not awaited: requests arriving in this loop turn join the same call.
             self._drainer = asyncio.create_task(self._drain())
-        return await ask.done
+        return await done
 
     async def _drain(self) -> None:
         try:
@@ -95,30 +120,26 @@ class AdmissionGate:
         finally:
             self._drainer = None
 
-    async def _run(self, batch: list[_Ask]) -> None:
-        keys: list[str] = []
-        args: list[str | int] = [*self._params]
-        for ask in batch:
-            keys += [key for key in (ask.rate_key, ask.claim_key) if key is not None]
-            args += ["1" if ask.rate_key else "0", "1" if ask.claim_key else "0", ask.pending]
+    async def _run(self, batch: list[tuple[Ask, asyncio.Future[str]]]) -> None:
+        keys, args = script_input([ask for ask, _ in batch], self._params)
         try:
             replies = await self._script(keys=keys, args=args)
         except Exception as exc:
-            for ask in batch:
-                if not ask.done.done():
-                    ask.done.set_exception(exc)
+            for _, done in batch:
+                if not done.done():
+                    done.set_exception(exc)
             return
         except BaseException:  # the gate is closing: its waiting requests end with it
-            for ask in batch:
-                ask.done.cancel()
+            for _, done in batch:
+                done.cancel()
             raise
         await self._answer(batch, replies)
 
-    async def _answer(self, batch: list[_Ask], replies: list[str]) -> None:
+    async def _answer(self, batch: list[tuple[Ask, asyncio.Future[str]]], replies: list[str]) -> None:
         orphans = []
-        for ask, reply in zip(batch, replies, strict=True):
-            if not ask.done.done():
-                ask.done.set_result(reply)
+        for (ask, done), reply in zip(batch, replies, strict=True):
+            if not done.done():
+                done.set_result(reply)
             elif reply == "claimed" and ask.claim_key:
                 orphans.append(ask.claim_key)  # its request was cancelled: free the key for a retry
         if orphans:

@@ -12,13 +12,16 @@ import asyncio
 import hashlib
 import json
 import time
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 
 import anyio
 import redis.asyncio as aioredis
 
+from schemas import RawDocument
+from services.api.batching import Submission, SubmitBatcher
 from services.api.errors import IdempotencyInProgress, InvalidInput
-from services.api.gate import AdmissionGate
+from services.api.gate import AdmissionGate, Ask, Verdict
 from services.api.ratelimit import RateLimiter
 from services.keys import Keys
 
@@ -70,6 +73,7 @@ class IdempotencyStore:
         keys: Keys,
         gate: AdmissionGate,
         limiter: RateLimiter,
+        batcher: SubmitBatcher,
         *,
         ttl: int,
         wait_seconds: float = 10.0,
@@ -78,13 +82,13 @@ class IdempotencyStore:
         self._keys = keys
         self._gate = gate
         self._limiter = limiter
+        self._batcher = batcher
         self._ttl = ttl
         self._wait = wait_seconds
 
     async def count(self, client_id: str, *, now: float) -> None:
         """Count one request of this client; raise RateLimited (429) when it is over its limit."""
-        verdict = await self._gate.admit(rate_key=self._limiter.counter(client_id, now=now), claim_key=None)
-        if verdict == "over":
+        if await self._gate.admit(Ask(rate_key=self._limiter.counter(client_id, now=now))) == "over":
             raise self._limiter.refusal(now=now)
 
     async def admit(self, client_id: str, key: str | None, fp: str, *, now: float) -> Claim | Answer | None:
@@ -94,33 +98,44 @@ class IdempotencyStore:
         the same fingerprint gives its answer, once it has one (waiting up to `wait_seconds`, then
         409); a key held for another fingerprint is a 422. Over the rate limit: RateLimited (429).
         """
-        name = self._name(key) if key is not None else None
-        pending = json.dumps({"fp": fp, "state": "pending"})
-        rate_key = self._limiter.counter(client_id, now=now)
+        ask = self._ask(client_id, key, fp, now=now)
         deadline = time.monotonic() + self._wait
         while True:
-            verdict = await self._gate.admit(rate_key=rate_key, claim_key=name, pending=pending)
-            rate_key = None  # a request counts once, however long it waits for the first answer
-            if verdict == "over":
-                raise self._limiter.refusal(now=now)
-            if name is None or verdict == "open":
+            verdict = await self._gate.admit(ask)
+            if verdict == "open":
                 return None
-            if verdict == "claimed":
-                return Claim(name, fp, self._ttl)
-            record = json.loads(verdict)
-            if record["fp"] != fp:
-                raise InvalidInput(
-                    "this idempotency key (webhook-id or Idempotency-Key) was already used for a different "
-                    "request; use a new key for new content",
-                    code="idempotency_key_reused",
-                )
-            if record["state"] == "done":
-                return Answer(int(record["status"]), str(record["body"]), replayed=True)
-            if time.monotonic() > deadline:
-                raise IdempotencyInProgress(
-                    "a request with this idempotency key is still being handled; retry in a few seconds",
-                    headers={"Retry-After": "2"},
-                )
+            if verdict == "claimed" and ask.claim_key:
+                return Claim(ask.claim_key, fp, self._ttl)
+            if replay := self._settle(verdict, fp, now=now, deadline=deadline):
+                return replay
+            ask = replace(ask, rate_key=None)  # a request counts once, however long it waits
+            await asyncio.sleep(0.02)
+
+    async def enqueue(
+        self,
+        documents: Sequence[RawDocument],
+        answer: Answer,
+        client_id: str,
+        key: str | None,
+        fp: str,
+        *,
+        now: float,
+    ) -> Answer:
+        """Admit the request and queue its documents in one flush; its answer, or the first one to its key.
+
+        Same rules as `admit`, but the claim, the send and the stored answer all happen in the
+        flusher's round trips (services/api/batching.py): no Redis call of its own on the event loop.
+        """
+        ask = self._ask(client_id, key, fp, now=now)
+        record = Claim(ask.claim_key, fp, self._ttl).record(answer)[1] if ask.claim_key else ""
+        deadline = time.monotonic() + self._wait
+        while True:
+            verdict = await self._batcher.submit(Submission(documents, ask, record))
+            if verdict in ("open", "claimed"):
+                return answer
+            if replay := self._settle(verdict, fp, now=now, deadline=deadline):
+                return replay
+            ask = replace(ask, rate_key=None)
             await asyncio.sleep(0.02)
 
     async def store(self, claim: Claim, answer: Answer) -> None:
@@ -134,7 +149,31 @@ class IdempotencyStore:
         with anyio.CancelScope(shield=True):
             await self._redis.delete(claim.name)
 
-    def _name(self, key: str) -> str:
+    def _ask(self, client_id: str, key: str | None, fp: str, *, now: float) -> Ask:
+        rate_key = self._limiter.counter(client_id, now=now)
+        if key is None:
+            return Ask(rate_key=rate_key)
         if not key or len(key) > MAX_KEY_LENGTH or not key.isprintable():
             raise InvalidInput(f"idempotency key must be 1 to {MAX_KEY_LENGTH} printable characters")
-        return self._keys.idempotency(hashlib.sha256(key.encode("utf-8", "surrogateescape")).hexdigest()[:40])
+        name = self._keys.idempotency(hashlib.sha256(key.encode("utf-8", "surrogateescape")).hexdigest()[:40])
+        return Ask(rate_key=rate_key, claim_key=name, pending=json.dumps({"fp": fp, "state": "pending"}))
+
+    def _settle(self, verdict: Verdict, fp: str, *, now: float, deadline: float) -> Answer | None:
+        """The first answer stored under the key, or None while it is pending; raises 429, 422, 409."""
+        if verdict == "over":
+            raise self._limiter.refusal(now=now)
+        record = json.loads(verdict)
+        if record["fp"] != fp:
+            raise InvalidInput(
+                "this idempotency key (webhook-id or Idempotency-Key) was already used for a different "
+                "request; use a new key for new content",
+                code="idempotency_key_reused",
+            )
+        if record["state"] == "done":
+            return Answer(int(record["status"]), str(record["body"]), replayed=True)
+        if time.monotonic() > deadline:
+            raise IdempotencyInProgress(
+                "a request with this idempotency key is still being handled; retry in a few seconds",
+                headers={"Retry-After": "2"},
+            )
+        return None

@@ -50,6 +50,10 @@ class MetricsMiddleware:
     def __init__(self, app: ASGIApp, metrics: ApiMetrics) -> None:
         self.app = app
         self.metrics = metrics
+        # Labelled children looked up once per (method, route, status): labels() locks and
+        # validates on every call, a visible share of a small request's cost.
+        self._counters: dict[tuple[str, str, int], Counter] = {}
+        self._timers: dict[str, Histogram] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -70,5 +74,10 @@ class MetricsMiddleware:
             route = scope.get("route")
             # The route template, not the raw path: /v1/documents/{doc_id} stays one series.
             name = getattr(route, "path", "unmatched")
-            self.metrics.requests.labels(scope["method"], name, str(status)).inc()
-            self.metrics.latency.labels(name).observe(time.perf_counter() - started)
+            series = (scope["method"], name, status)
+            if (counter := self._counters.get(series)) is None:
+                counter = self._counters[series] = self.metrics.requests.labels(series[0], name, str(status))
+            if (timer := self._timers.get(name)) is None:
+                timer = self._timers[name] = self.metrics.latency.labels(name)
+            counter.inc()
+            timer.observe(time.perf_counter() - started)

@@ -4,24 +4,22 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Sequence
 from dataclasses import dataclass, field
-from functools import partial
 
 import anyio
 import redis
 import redis.asyncio as aioredis
 from celery import Celery
 
-from schemas import RawDocument
 from services.api.auth import Credentials
-from services.api.batching import Record, SubmitBatcher
-from services.api.gate import AdmissionGate
+from services.api.batching import Dispatch, SubmitBatcher
+from services.api.gate import AdmissionGate, AdmissionParams
 from services.api.idempotency import PENDING_TTL_SECONDS, IdempotencyStore
 from services.api.metrics import ApiMetrics
 from services.api.models import Readiness
 from services.api.ratelimit import RateLimiter
 from services.keys import Keys
+from services.metrics import RedisCollector
 from services.queue import Enqueuer
 from services.settings import Settings
 
@@ -62,6 +60,9 @@ class ReadinessProbe:
         return Readiness(ready=True, redis=True, workers=len(replies), detail="ok")
 
 
+SyncRedis = redis.Redis  # the `redis` field below shadows the module inside the class
+
+
 @dataclass
 class Resources:
     """Everything the routes use, built when the app starts and closed when it stops."""
@@ -76,6 +77,7 @@ class Resources:
     probe: ReadinessProbe
     metrics: ApiMetrics
     batcher: SubmitBatcher
+    collector: tuple[RedisCollector, SyncRedis]
 
     @classmethod
     def open(cls, settings: Settings, metrics: ApiMetrics) -> Resources:
@@ -83,22 +85,40 @@ class Resources:
         from workers.app import create_app as create_celery
 
         keys = Keys.from_settings(settings)
-        enqueuer = Enqueuer(settings, client=redis.Redis.from_url(
+        sync_client = redis.Redis.from_url(
             str(settings.redis_url), socket_connect_timeout=3, socket_timeout=10
-        ))  # fmt: skip
+        )
+        enqueuer = Enqueuer(settings, client=sync_client)
         # socket_timeout above the SSE route's XREAD BLOCK, so a quiet stream is not a timeout.
         client = aioredis.Redis.from_url(
             str(settings.redis_url), decode_responses=True, socket_connect_timeout=3, socket_timeout=15
         )
-        gate = AdmissionGate(
-            client,
+        params = AdmissionParams(
             limit=settings.api_rate_limit,
             rate_ttl=settings.api_rate_limit_window_seconds + 1,
             claim_ttl=min(PENDING_TTL_SECONDS, settings.idempotency_ttl_seconds),
         )
+        gate = AdmissionGate(client, params)
         limiter = RateLimiter(
             keys, limit=settings.api_rate_limit, window=settings.api_rate_limit_window_seconds
         )
+        dispatch = Dispatch(
+            enqueuer,
+            sync_client,
+            params,
+            task_size=settings.ingest_batch_size,
+            record_ttl=settings.idempotency_ttl_seconds,
+        )
+        batcher = SubmitBatcher(
+            dispatch, max_documents=settings.ingest_batch_size, interval=settings.api_flush_interval_ms / 1000
+        )
+        # The pipeline's picture (queue depth, stream lengths, group lag) on the API's /metrics too,
+        # read at scrape time with short timeouts so a stuck Redis cannot hold a scrape for long.
+        scrape_client = redis.Redis.from_url(
+            str(settings.redis_url), socket_connect_timeout=2, socket_timeout=2
+        )
+        collector = RedisCollector(scrape_client, settings)
+        metrics.registry.register(collector)
         return cls(
             settings=settings,
             keys=keys,
@@ -106,21 +126,14 @@ class Resources:
             enqueuer=enqueuer,
             credentials=Credentials.from_settings(settings),
             gate=gate,
-            idempotency=IdempotencyStore(client, keys, gate, limiter, ttl=settings.idempotency_ttl_seconds),
+            idempotency=IdempotencyStore(
+                client, keys, gate, limiter, batcher, ttl=settings.idempotency_ttl_seconds
+            ),
             probe=ReadinessProbe(client, create_celery(settings)),
             metrics=metrics,
-            batcher=SubmitBatcher(
-                partial(_send, enqueuer, settings.ingest_batch_size),
-                max_documents=settings.ingest_batch_size,
-            ),
+            batcher=batcher,
+            collector=(collector, scrape_client),
         )
-
-    async def enqueue(self, documents: Sequence[RawDocument], record: Record | None = None) -> None:
-        """Send documents to the broker, batched with concurrent requests; returns once it holds them.
-
-        `record` (an idempotent answer) is stored in the same round trip as the documents' status.
-        """
-        await self.batcher.submit(documents, record)
 
     async def close(self) -> None:
         """Stop the batcher and the gate, and close every client."""
@@ -128,11 +141,7 @@ class Resources:
         await self.gate.close()
         await self.redis.aclose()
         await anyio.to_thread.run_sync(self.enqueuer.close)
+        collector, scrape_client = self.collector
+        self.metrics.registry.unregister(collector)
+        scrape_client.close()
         self.probe.celery.close()
-
-
-def _send(enqueuer: Enqueuer, size: int, documents: Sequence[RawDocument], records: Sequence[Record]) -> None:
-    """Enqueue in tasks of `size` documents; the records go with the last task's status round trip."""
-    chunks = [documents[start : start + size] for start in range(0, len(documents), size)]
-    for number, chunk in enumerate(chunks, start=1):
-        enqueuer.submit(chunk, then_set=records if number == len(chunks) else ())

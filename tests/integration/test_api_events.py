@@ -157,7 +157,7 @@ def test_readyz_is_503_without_a_worker_and_200_with_one(
     assert ready.json() == {"ready": True, "redis": True, "workers": 1, "detail": "ok"}
 
 
-def test_healthz_metrics_and_docs_answer(client: httpx.Client) -> None:
+def test_healthz_metrics_and_docs_answer(client: httpx.Client, settings: Settings) -> None:
     assert client.get("/healthz").json() == {"status": "ok"}
     client.post(
         "/v1/documents",
@@ -170,5 +170,11 @@ def test_healthz_metrics_and_docs_answer(client: httpx.Client) -> None:
     assert 'newswire_api_requests_total{method="POST",route="/v1/documents",status="202"} 1.0' in metrics.text
     assert 'newswire_api_requests_total{method="POST",route="/v1/documents",status="401"} 1.0' in metrics.text
     assert "newswire_api_documents_accepted_total 1.0" in metrics.text
+    # The pipeline's picture from Redis too: the one task waits in the queue (no worker here).
+    assert "newswire_redis_up 1.0" in metrics.text
+    assert f'newswire_queue_depth{{queue="{settings.queue}"}} 1.0' in metrics.text
+    assert 'newswire_documents_received_total{channel="webhook"} 1.0' in metrics.text
+    families = [line.split()[2] for line in metrics.text.splitlines() if line.startswith("# TYPE ")]
+    assert len(families) == len(set(families))  # no metric name exposed twice
     assert client.get("/docs").status_code == 200
     assert "/v1/events" in client.get("/openapi.json").json()["paths"]

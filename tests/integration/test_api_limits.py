@@ -14,6 +14,7 @@ import pytest
 import redis
 from pydantic import RedisDsn, SecretStr
 
+from schemas import RawDocument
 from services.embedded import free_port
 from services.keys import Keys
 from services.settings import Settings
@@ -155,6 +156,28 @@ def test_a_client_over_its_rate_limit_gets_429_with_retry_after(serve: Serve) ->
     assert refused.status_code == 429
     assert 1 <= int(refused.headers["Retry-After"]) <= 60
     assert "more than 5 requests" in refused.json()["detail"]
+
+
+def test_refused_requests_count_against_the_rate_limit(serve: Serve) -> None:
+    client = serve(api_rate_limit=2, api_rate_limit_window_seconds=60)
+    wrong = {"Authorization": "Bearer not-the-token"}
+    assert [_post(client, BODY, wrong).status_code for _ in range(2)] == [401, 401]
+    # The third request is genuine, but the two guesses used up the client's window.
+    assert _post(client, BODY, BEARER).status_code == 429
+
+
+def test_a_send_the_broker_refused_leaves_no_status_and_frees_the_idempotency_key(
+    serve: Serve, settings: Settings, keys: Keys, r: redis.Redis
+) -> None:
+    # Redis for status and keys answers; the broker does not (nothing listens on its port).
+    client = serve(broker_url=f"redis://127.0.0.1:{free_port()}/0")
+    answer = _post(client, BODY, {**BEARER, "Idempotency-Key": "broker-down-1"})
+    assert answer.status_code == 503, answer.text
+    assert "unavailable" in answer.json()["detail"]
+    doc_id = RawDocument.make_id(BODY)
+    assert r.exists(keys.status(doc_id)) == 0  # not "queued": the broker never held it
+    assert r.hget(keys.counters, "documents_in:webhook") is None
+    assert list(r.scan_iter(match=keys.idempotency("*"))) == []  # a retry can run
 
 
 def test_fetch_requests_go_onto_the_fetch_stream(client: httpx.Client, keys: Keys, r: redis.Redis) -> None:

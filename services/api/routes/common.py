@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import time
 from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
 
 from fastapi import Request, Response
 
@@ -34,44 +35,73 @@ def errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
     return {status: {"model": Problem, "description": _WHY[status]} for status in statuses}
 
 
-async def accept_post(
-    request: Request,
-    prepare: Callable[[Authenticated], T],
-    act: Callable[[T, Claim | None], Awaitable[Answer]],
-) -> Response:
-    """The POST routes' path: check everything, admit the request, then act once per idempotency key.
+@dataclass(frozen=True)
+class Checked(Generic[T]):
+    """A POST that passed every check: who sent it, its input, and its idempotency key and fingerprint."""
 
-    The body (413), credentials (401) and input (`prepare`: 415, 422) are checked first; then one
-    admission call counts the rate limit (429) and claims the idempotency key, which replays the
-    first answer to a repeat. `act` does the work and stores a claim's answer with it; if it
-    fails, the key is released so the client can retry.
+    client: str
+    now: float
+    auth: Authenticated
+    prepared: T
+    key: str | None
+    fp: str
+
+
+async def checked_post(
+    request: Request, resources: Resources, prepare: Callable[[Authenticated], T]
+) -> Checked[T]:
+    """Read the body (413), check credentials (401) and input (`prepare`: 415, 422).
+
+    A refused request still counts against its client's rate limit, and gets 429 when it is over:
+    a client guessing credentials is slowed down.
     """
-    resources: Resources = request.app.state.resources
     now, client = time.time(), client_id(request)
     try:
         auth = await read_authenticated(request, resources)
         prepared = prepare(auth)
     except ApiError:
-        # Refused requests count against the rate limit too: a client guessing credentials is slowed.
         await resources.idempotency.count(client, now=now)
         raise
-    fp = fingerprint(
-        request.method, request.url.path, request.url.query, request.headers.get("content-type"), auth.body
-    )
-    admitted = await resources.idempotency.admit(
-        client, idempotency_key(request, auth.principal), fp, now=now
-    )
+    key = idempotency_key(request, auth.principal)
+    # Only a keyed request needs its fingerprint; the scope's raw path and query, not request.url,
+    # which would build and parse a URL object on every request.
+    scope = request.scope
+    fp = "" if key is None else fingerprint(
+        request.method, scope["path"], scope["query_string"].decode("latin-1"),
+        request.headers.get("content-type"), auth.body,
+    )  # fmt: skip
+    return Checked(client, now, auth, prepared, key, fp)
+
+
+async def accept_post(
+    request: Request,
+    prepare: Callable[[Authenticated], T],
+    act: Callable[[T, Claim | None], Awaitable[Answer]],
+) -> Response:
+    """A POST route's path: check everything, admit the request, then act once per idempotency key.
+
+    After the checks one admission call counts the rate limit (429) and claims the idempotency
+    key, which replays the first answer to a repeat. `act` does the work and stores a claim's
+    answer; if it fails, the key is released so the client can retry.
+    """
+    resources: Resources = request.app.state.resources
+    post = await checked_post(request, resources, prepare)
+    admitted = await resources.idempotency.admit(post.client, post.key, post.fp, now=post.now)
     if isinstance(admitted, Answer):
-        resources.metrics.replays.inc()
-        return _response(admitted, {"Idempotent-Replayed": "true"})
+        return answered(resources, admitted)
     try:
-        answer = await act(prepared, admitted)
+        answer = await act(post.prepared, admitted)
     except BaseException:
         if admitted is not None:
             await resources.idempotency.release(admitted)
         raise
-    return _response(answer)
+    return answered(resources, answer)
 
 
-def _response(answer: Answer, headers: dict[str, str] | None = None) -> Response:
+def answered(resources: Resources, answer: Answer) -> Response:
+    """The HTTP response for an answer; a replayed one says so (Idempotent-Replayed) and is counted."""
+    headers = None
+    if answer.replayed:
+        resources.metrics.replays.inc()
+        headers = {"Idempotent-Replayed": "true"}
     return Response(answer.body, status_code=answer.status, media_type="application/json", headers=headers)

@@ -9,10 +9,10 @@ from fastapi import APIRouter, Depends, Path, Request, Response
 from schemas import RawDocument
 from services.api.deps import Authenticated, ResourcesDep, authenticated
 from services.api.errors import InvalidInput, NotFound
-from services.api.idempotency import Answer, Claim
+from services.api.idempotency import Answer
 from services.api.intake import DOCUMENT_TYPES, checked_url, documents_from_body, media_type
 from services.api.models import AcceptedDocument, DocumentsAccepted, DocumentStatus, FieldError
-from services.api.routes.common import accept_post, errors
+from services.api.routes.common import answered, checked_post, errors
 from services.api.state import Resources
 
 router = APIRouter(prefix="/v1", tags=["documents"])
@@ -67,31 +67,33 @@ async def post_documents(request: Request) -> Response:
 
     def prepare(auth: Authenticated) -> list[RawDocument]:
         kind, charset = media_type(request.headers.get("content-type"), DOCUMENT_TYPES)
-        url = _query(request, "url") or request.headers.get("x-document-url")
-        source = _query(request, "source") or request.headers.get("x-source-name")
+        url, source = _query(request, "url"), _query(request, "source")
         return documents_from_body(
             auth.body,
             kind=kind,
             charset=charset,
-            url=checked_url(url),
-            source_name=(source or "")[:200] or None,
+            url=checked_url(url or request.headers.get("x-document-url")),
+            source_name=(source or request.headers.get("x-source-name") or "")[:200] or None,
         )
 
-    async def act(documents: list[RawDocument], claim: Claim | None) -> Answer:
-        accepted = DocumentsAccepted(
-            accepted=len(documents),
-            documents=[AcceptedDocument(id=d.id, status_url=f"/v1/documents/{d.id}") for d in documents],
-        )
-        answer = Answer(202, accepted.model_dump_json())
-        # The answer is known before the send, so it is stored in the send's own round trip.
-        await resources.enqueue(documents, claim.record(answer) if claim else None)
+    post = await checked_post(request, resources, prepare)
+    documents = post.prepared
+    accepted = DocumentsAccepted(
+        accepted=len(documents),
+        documents=[AcceptedDocument(id=d.id, status_url=f"/v1/documents/{d.id}") for d in documents],
+    )
+    # The answer is known before the send, so the flusher stores it in the send's own round trip.
+    answer = await resources.idempotency.enqueue(
+        documents, Answer(202, accepted.model_dump_json()), post.client, post.key, post.fp, now=post.now
+    )
+    if not answer.replayed:
         resources.metrics.documents.inc(len(documents))
-        return answer
-
-    return await accept_post(request, prepare, act)
+    return answered(resources, answer)
 
 
 def _query(request: Request, name: str) -> str | None:
+    if not request.scope["query_string"]:  # most posts: no need to parse a query string
+        return None
     value = request.query_params.get(name)
     limit = _PARAMETERS[name][1]
     if value is not None and limit is not None and len(value) > limit:

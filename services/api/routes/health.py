@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import anyio
 from fastapi import APIRouter, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
@@ -39,5 +40,7 @@ async def readyz(resources: ResourcesDep) -> JSONResponse:
     summary="Prometheus metrics",
 )
 async def metrics(resources: ResourcesDep) -> Response:
-    """Request counts and latencies by route, documents and URLs accepted."""
-    return Response(generate_latest(resources.metrics.registry), media_type=CONTENT_TYPE_LATEST)
+    """Requests by route, documents and URLs accepted; queue depth, streams and lag from Redis."""
+    # In a thread: the Redis collector reads Redis with a blocking client at scrape time.
+    text = await anyio.to_thread.run_sync(generate_latest, resources.metrics.registry)
+    return Response(text, media_type=CONTENT_TYPE_LATEST)
