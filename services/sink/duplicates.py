@@ -46,6 +46,10 @@ if first and first ~= id then
   story = rstory
 end
 if not dup and sig ~= '' then
+  -- This event's values are cut once, not once per candidate: with many candidates (boilerplate
+  -- paragraphs fill bands) the comparisons are most of the script's time.
+  local mine = {}
+  for i = 1, #sig, 8 do mine[#mine + 1] = string.sub(sig, i, i + 7) end
   local best, bestsim, seen = nil, -1, {}
   for b = 1, nb do
     redis.call('ZREMRANGEBYSCORE', KEYS[4 + b], '-inf', cutoff)
@@ -55,10 +59,10 @@ if not dup and sig ~= '' then
         local root, cstory, csig = info(cand)
         if csig and csig ~= '' then
           local same = 0
-          for i = 1, #sig, 8 do
-            if string.sub(sig, i, i + 7) == string.sub(csig, i, i + 7) then same = same + 1 end
+          for v = 1, #mine do
+            if mine[v] == string.sub(csig, v * 8 - 7, v * 8) then same = same + 1 end
           end
-          local sim = same / (#sig / 8)
+          local sim = same / #mine
           if sim >= threshold and sim > bestsim then
             best, bestsim = ((root ~= '') and root or cand), sim
             story = cstory
