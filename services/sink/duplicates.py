@@ -26,7 +26,7 @@ _ANNOTATE = """
 local ann = redis.call('GET', KEYS[1])
 if ann then return ann end
 local id, now, ttl = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
-local threshold, sig, nb = tonumber(ARGV[4]), ARGV[5], %(bands)d
+local threshold, sig, nb = tonumber(ARGV[4]), ARGV[5], {bands}
 local cutoff = now - ttl
 local function info(event)
   local v = redis.call('HGET', KEYS[3], event)
@@ -95,7 +95,7 @@ end
 ann = (dup or '') .. '|' .. story
 redis.call('SET', KEYS[1], ann, 'EX', ttl)
 return ann
-""" % {"bands": BANDS}
+""".replace("{bands}", str(BANDS))
 
 
 class DuplicateIndex:
@@ -129,7 +129,7 @@ class DuplicateIndex:
                 *(self._keys.duplicate_band(band) for band in bands),
                 *stories,
             ]
-            args = [
+            args: list[str | int | float] = [
                 event.id,
                 f"{now:.3f}",
                 self._ttl,

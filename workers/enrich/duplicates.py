@@ -41,14 +41,17 @@ def signature(text: str) -> Signature | None:
     words = _WORD.findall(text.casefold())
     if len(words) < SHINGLE:
         return None
-    hashes = np.array([zlib.crc32(w.encode("utf-8")) for w in words], dtype=np.uint64)
+    hashes = np.fromiter(map(zlib.crc32, map(str.encode, words)), dtype=np.uint64, count=len(words))
     count = len(words) - SHINGLE + 1
     shingles = np.zeros(count, dtype=np.uint64)
     for k in range(SHINGLE):
         shingles = shingles * np.uint64(0x100000001B3) + hashes[k : k + count] * _MIX[k]
     column = shingles.reshape(-1, 1)  # repeated shingles cannot change a minimum: no dedup needed
-    # Multiply-shift hashing: the top 32 bits of a*x + b (mod 2**64) for an odd random a.
-    mins = ((column * _A + _B) >> np.uint64(32)).min(axis=0).astype(np.uint32)
+    # Multiply-shift hashing: the top 32 bits of a*x + b (mod 2**64) for an odd random a. The shift
+    # keeps order, so it is applied to the 64 minima rather than to every shingle's values.
+    hashed = column * _A
+    hashed += _B
+    mins = (hashed.min(axis=0) >> np.uint64(32)).astype(np.uint32)
     values = mins.astype(">u4").tobytes().hex()
     width = ROWS * 8
     bands = tuple(f"{b}:{values[b * width : (b + 1) * width]}" for b in range(BANDS))
