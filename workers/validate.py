@@ -46,7 +46,8 @@ def _fail(article: ParsedArticle, reason: str, code: str) -> ValidationFailed:
 
 def _check_text(article: ParsedArticle, rules: Rules) -> None:
     body = article.body
-    words = len(body.split())
+    tokens = body.split()
+    words = len(tokens)
     if words < rules.min_body_words or len(body) < rules.min_body_chars:
         what = "no body text" if not words else f"{words} words, {len(body)} characters"
         headline = f" under the headline {article.headline[:80]!r}" if article.headline else ""
@@ -56,8 +57,13 @@ def _check_text(article: ParsedArticle, rules: Rules) -> None:
             f"(need at least {rules.min_body_words} words and {rules.min_body_chars} characters)",
             "too_short",
         )
-    visible = [c for c in body if not c.isspace()]
-    letters = sum(c.isalpha() for c in visible) / len(visible)
+    visible = "".join(tokens)  # str.split drops exactly the characters str.isspace calls space
+    # Most words of prose are letters only, so their length alone usually clears the threshold; a
+    # per-character count (~0.2 ms on 400 words) is only needed when it does not.
+    count = sum(map(len, filter(str.isalpha, tokens)))
+    if count < rules.min_letter_share * len(visible):
+        count = sum(map(str.isalpha, visible))
+    letters = count / len(visible)
     if letters < rules.min_letter_share:
         raise _fail(
             article,
