@@ -431,13 +431,23 @@ class Fetcher:
         next_claim = time.monotonic() + self.settings.fetch_claim_idle_seconds / 2
         try:
             while not stop.is_set():
-                fresh = [] if backlog else await asyncio.to_thread(consumer.read)
-                again, backlog = backlog, []
-                if time.monotonic() > next_claim:
-                    # A fetcher that died leaves its entries pending: take them over once they are stale.
-                    again += await asyncio.to_thread(consumer.claim_stale)
-                    next_claim = time.monotonic() + self.settings.fetch_claim_idle_seconds / 2
-                for message, delivered in await self._deliveries(leases, fresh, again):
+                try:
+                    fresh = [] if backlog else await asyncio.to_thread(consumer.read)
+                    again, backlog = backlog, []
+                    if time.monotonic() > next_claim:
+                        # A fetcher that died leaves its entries pending: take them over once they are stale.
+                        again += await asyncio.to_thread(consumer.claim_stale)
+                        next_claim = time.monotonic() + self.settings.fetch_claim_idle_seconds / 2
+                    deliveries = await self._deliveries(leases, fresh, again)
+                except redis.RedisError as exc:
+                    # Redis away (restarting?): keep consuming once it is back instead of letting this
+                    # task die while the pollers go on. Entries read meanwhile stay pending in the
+                    # group, so claim_stale hands them back once they are idle.
+                    log.warning("fetch requests: Redis unavailable, retrying in 1 s: %r", exc)
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(stop.wait(), timeout=1.0)
+                    continue
+                for message, delivered in deliveries:
                     task = asyncio.create_task(self._serve(consumer, leases, message, delivered))
                     running.add(task)
                     task.add_done_callback(running.discard)
