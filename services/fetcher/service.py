@@ -412,22 +412,17 @@ class Fetcher:
         self, stop: asyncio.Event, *, name: str | None = None, block_ms: int = 500
     ) -> None:
         """Serve the fetch-requests stream as one consumer of the group until `stop` is set."""
-        consumer = await asyncio.to_thread(
-            StreamConsumer,
-            self._sync_redis,
-            self.keys.fetch_requests,
-            group=self.settings.fetch_group,
-            name=name or f"{socket.gethostname()}-{os.getpid()}",
-            # From the stream's start: requests posted before any fetcher ran are served too.
-            from_start=True,
-            claim_idle_ms=int(self.settings.fetch_claim_idle_seconds * 1000),
-            block_ms=block_ms,
-        )
+        consumer = await self._join_group(stop, name=name, block_ms=block_ms)
+        if consumer is None:
+            return
         leases = Leases(self._sync_redis, consumer.stream, group=consumer.group, consumer=consumer.name)
         renewer = asyncio.create_task(self._renew(leases))
         running: set[asyncio.Task[None]] = set()
         # Delivered before (to this consumer before a restart, or to a dead one): counted first.
-        backlog = await asyncio.to_thread(lambda: consumer.pending() + consumer.claim_stale())
+        try:
+            backlog = await asyncio.to_thread(lambda: consumer.pending() + consumer.claim_stale())
+        except redis.RedisError:
+            backlog = []  # Redis away again: the loop below waits for it, and reclaims later
         next_claim = time.monotonic() + self.settings.fetch_claim_idle_seconds / 2
         try:
             while not stop.is_set():
@@ -446,6 +441,10 @@ class Fetcher:
                     log.warning("fetch requests: Redis unavailable, retrying in 1 s: %r", exc)
                     with contextlib.suppress(TimeoutError):
                         await asyncio.wait_for(stop.wait(), timeout=1.0)
+                    if "NOGROUP" in str(exc):
+                        # Redis came back without its data (no AOF): the group is gone, recreate it.
+                        with contextlib.suppress(redis.RedisError):
+                            await asyncio.to_thread(consumer.ensure_group, from_start=True)
                     continue
                 for message, delivered in deliveries:
                     task = asyncio.create_task(self._serve(consumer, leases, message, delivered))
@@ -458,6 +457,29 @@ class Fetcher:
         finally:
             renewer.cancel()
             await asyncio.gather(renewer, return_exceptions=True)
+
+    async def _join_group(
+        self, stop: asyncio.Event, *, name: str | None, block_ms: int
+    ) -> StreamConsumer | None:
+        """Join the fetch-requests consumer group, waiting for Redis if it is down; None if stopped."""
+        while not stop.is_set():
+            try:
+                return await asyncio.to_thread(
+                    StreamConsumer,
+                    self._sync_redis,
+                    self.keys.fetch_requests,
+                    group=self.settings.fetch_group,
+                    name=name or f"{socket.gethostname()}-{os.getpid()}",
+                    # From the stream's start: requests posted before any fetcher ran are served too.
+                    from_start=True,
+                    claim_idle_ms=int(self.settings.fetch_claim_idle_seconds * 1000),
+                    block_ms=block_ms,
+                )
+            except redis.RedisError as exc:
+                log.warning("fetch requests: Redis unavailable at start, retrying in 1 s: %r", exc)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), timeout=1.0)
+        return None
 
     async def _deliveries(
         self, leases: Leases, fresh: list[Message], again: list[Message]

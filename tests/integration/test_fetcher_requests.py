@@ -6,12 +6,14 @@ import asyncio
 import time
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler
+from pathlib import Path
 
 import httpx
 import redis
-from pydantic import SecretStr
+from pydantic import RedisDsn, SecretStr
 
 from services.consumer import StreamConsumer
+from services.embedded import EmbeddedRedis, free_port
 from services.fetcher import Fetcher
 from services.fetcher.policy import Resolver
 from services.keys import Keys
@@ -223,3 +225,37 @@ def test_a_url_posted_to_the_api_is_traceable_from_its_request_id_to_the_publish
             assert r.hget(keys.counters, "documents_processed") == "1"
     finally:
         api.stop()
+
+
+def test_a_fetcher_started_while_redis_is_down_serves_requests_once_redis_is_up(
+    settings: Settings, tmp_path: Path
+) -> None:
+    port = free_port()
+    down = settings.model_copy(update={"redis_url": RedisDsn(f"redis://127.0.0.1:{port}/0")})
+    keys = Keys.from_settings(down)
+    with FixtureServer() as server:
+        fetcher = Fetcher(fetcher_settings(down))
+
+        async def scenario() -> None:
+            stop = asyncio.Event()
+            consumer = asyncio.create_task(fetcher.consume_requests(stop, name="early", block_ms=100))
+            await asyncio.sleep(1.5)  # the consumer is waiting for Redis, not dead
+            assert not consumer.done()
+            with EmbeddedRedis(tmp_path / "redis", port=port, appendonly=False) as redis_server:
+                client = redis.Redis.from_url(redis_server.url, decode_responses=True)
+                try:
+                    client.xadd(
+                        keys.fetch_requests,
+                        {"url": server.url("/articles/flaky.html"), "request_id": "fr_up"},
+                    )
+                    await asyncio.to_thread(
+                        wait_for, lambda: client.hget(keys.status("fr_up"), "state") == "fetched", timeout=20
+                    )
+                finally:
+                    stop.set()
+                    await asyncio.wait_for(consumer, 10)
+                    await fetcher.aclose()
+                    client.close()
+
+        asyncio.run(scenario())
+    assert server.requests_for("/articles/flaky.html")
