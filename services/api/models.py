@@ -71,6 +71,7 @@ class AcceptedFetch(BaseModel):
     request_id: str = Field(description="Id of this fetch request ('fr_' + 32 hex).")
     url: str
     entry_id: str = Field(description="Entry id on the fetch-requests stream.")
+    status_url: str = Field(description="Where to follow it: GET this for queued / fetched / rejected.")
 
 
 class FetchAccepted(BaseModel):
@@ -80,6 +81,21 @@ class FetchAccepted(BaseModel):
 
     accepted: int = Field(ge=1)
     requests: list[AcceptedFetch]
+
+
+class FetchStatus(BaseModel):
+    """Where a fetch request is: queued, fetched (with the document it became) or rejected (with why)."""
+
+    model_config = _FROZEN
+
+    request_id: str
+    url: str | None = None
+    state: str = Field(description="queued, fetched or rejected.")
+    document_id: str | None = Field(default=None, description="The document the fetched page became.")
+    document_url: str | None = Field(default=None, description="GET this for the document's own status.")
+    reason: str | None = Field(default=None, description="Why the fetcher refused or gave up on it.")
+    code: str | None = Field(default=None, description="Machine-readable reason, e.g. 'blocked_url'.")
+    updated_at: str | None = None
 
 
 class DocumentStatus(BaseModel):

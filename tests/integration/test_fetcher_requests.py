@@ -193,6 +193,10 @@ def test_a_url_posted_to_the_api_is_traceable_from_its_request_id_to_the_publish
             assert posted.status_code == 202, posted.text
             [accepted] = posted.json()["requests"]
             request_id = accepted["request_id"]
+            auth = {"Authorization": f"Bearer {TOKEN}"}
+            assert accepted["status_url"] == f"/v1/fetch/{request_id}"
+            queued = http.get(accepted["status_url"], headers=auth)
+            assert (queued.status_code, queued.json()["state"]) == (200, "queued"), queued.text
             asyncio.run(
                 _consume(
                     [Fetcher(fetcher_settings(settings))],
@@ -202,6 +206,10 @@ def test_a_url_posted_to_the_api_is_traceable_from_its_request_id_to_the_publish
             status = r.hgetall(keys.status(request_id))
             assert status["url"] == url
             doc_id = status["doc_ids"]
+            fetched = http.get(accepted["status_url"], headers=auth).json()
+            assert (fetched["state"], fetched["document_id"]) == ("fetched", doc_id)
+            assert fetched["document_url"] == f"/v1/documents/{doc_id}"
+            assert http.get(f"/v1/fetch/fr_{'0' * 32}", headers=auth).status_code == 404
             # The document id the fetcher recorded is the one the API reports on.
             document = wait_for(
                 lambda: (

@@ -4,20 +4,22 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
-from typing import Any
+from typing import Annotated, Any, cast
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Depends, Path, Request, Response
 from pydantic import ValidationError
 
-from services.api.deps import Authenticated
-from services.api.errors import InvalidInput
+from services.api.deps import Authenticated, ResourcesDep, authenticated
+from services.api.errors import InvalidInput, NotFound
 from services.api.idempotency import Answer, Claim
 from services.api.intake import JSON_TYPE, media_type
-from services.api.models import AcceptedFetch, FetchAccepted, FetchRequest, FieldError
+from services.api.models import AcceptedFetch, FetchAccepted, FetchRequest, FetchStatus, FieldError
 from services.api.routes.common import accept_post, errors
 from services.api.state import Resources
 
 router = APIRouter(prefix="/v1", tags=["fetch"])
+
+REQUEST_ID = r"^fr_[0-9a-f]{32}$"
 
 _BODY = {
     "requestBody": {
@@ -53,6 +55,10 @@ async def post_fetch(request: Request) -> Response:
         requests = [(f"fr_{uuid.uuid4().hex}", str(url)) for url in wanted.urls]
         async with resources.redis.pipeline(transaction=True) as pipe:
             for request_id, url in requests:
+                # Queued before the entry exists (one MULTI): the fetcher's later state overwrites it.
+                status_key = resources.keys.status(request_id)
+                pipe.hset(status_key, mapping={"state": "queued", "url": url, "updated_at": now})
+                pipe.expire(status_key, resources.settings.status_ttl_seconds)
                 fields: dict[Any, Any] = {
                     "url": url,
                     "request_id": request_id,
@@ -66,12 +72,12 @@ async def post_fetch(request: Request) -> Response:
                     maxlen=resources.settings.stream_maxlen,
                     approximate=True,
                 )
-            entry_ids = await pipe.execute()
+            entry_ids = (await pipe.execute())[2::3]
         resources.metrics.fetch_urls.inc(len(requests))
         accepted = FetchAccepted(
             accepted=len(requests),
             requests=[
-                AcceptedFetch(request_id=rid, url=url, entry_id=eid)
+                AcceptedFetch(request_id=rid, url=url, entry_id=eid, status_url=f"/v1/fetch/{rid}")
                 for (rid, url), eid in zip(requests, entry_ids, strict=True)
             ],
         )
@@ -82,3 +88,34 @@ async def post_fetch(request: Request) -> Response:
         return answer
 
     return await accept_post(request, prepare, act)
+
+
+@router.get(
+    "/fetch/{request_id}",
+    response_model=FetchStatus,
+    responses=errors(401, 404, 413, 422, 429, 503),
+    dependencies=[Depends(authenticated)],
+    summary="A fetch request's status",
+)
+async def get_fetch(
+    request_id: Annotated[str, Path(pattern=REQUEST_ID, description="The id POST /v1/fetch answered.")],
+    resources: ResourcesDep,
+) -> FetchStatus:
+    """queued, fetched (with the document it became) or rejected (with the fetcher's reason)."""
+    fields = cast(dict[str, str], await resources.redis.hgetall(resources.keys.status(request_id)))
+    if not fields.get("state"):
+        raise NotFound(
+            f"no status for {request_id}: never accepted, or older than NEWSWIRE_STATUS_TTL_SECONDS "
+            f"({resources.settings.status_ttl_seconds} s)"
+        )
+    document_id = (fields.get("doc_ids") or "").split(",")[0] or None
+    return FetchStatus(
+        request_id=request_id,
+        url=fields.get("url"),
+        state=fields["state"],
+        document_id=document_id,
+        document_url=f"/v1/documents/{document_id}" if document_id else None,
+        reason=fields.get("reasons") or None,
+        code=fields.get("code") or None,
+        updated_at=fields.get("updated_at"),
+    )
