@@ -5,12 +5,12 @@ from __future__ import annotations
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar, cast
 
 from fastapi import Request, Response
 
 from services.api.deps import Authenticated, client_id, idempotency_key, read_authenticated
-from services.api.errors import ApiError
+from services.api.errors import ApiError, NotFound
 from services.api.idempotency import Answer, Claim, fingerprint
 from services.api.models import Problem
 from services.api.state import Resources
@@ -105,3 +105,14 @@ def answered(resources: Resources, answer: Answer) -> Response:
         resources.metrics.replays.inc()
         headers = {"Idempotent-Replayed": "true"}
     return Response(answer.body, status_code=answer.status, media_type="application/json", headers=headers)
+
+
+async def stored_status(resources: Resources, item_id: str) -> dict[str, str]:
+    """The status hash of a document or fetch request; NotFound when there is none (or it expired)."""
+    fields = cast(dict[str, str], await resources.redis.hgetall(resources.keys.status(item_id)))
+    if not fields.get("state"):
+        raise NotFound(
+            f"no status for {item_id}: never accepted, or older than NEWSWIRE_STATUS_TTL_SECONDS "
+            f"({resources.settings.status_ttl_seconds} s)"
+        )
+    return fields

@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Annotated, cast
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Request, Response
 
 from schemas import RawDocument
 from services.api.deps import Authenticated, ResourcesDep, authenticated
-from services.api.errors import InvalidInput, NotFound
+from services.api.errors import InvalidInput
 from services.api.idempotency import Answer
 from services.api.intake import DOCUMENT_TYPES, checked_url, documents_from_body, media_type
 from services.api.models import AcceptedDocument, DocumentsAccepted, DocumentStatus, FieldError
-from services.api.routes.common import answered, checked_post, errors
+from services.api.routes.common import answered, checked_post, errors, stored_status
 from services.api.state import Resources
 
 router = APIRouter(prefix="/v1", tags=["documents"])
@@ -116,12 +116,7 @@ async def get_document(
     resources: ResourcesDep,
 ) -> DocumentStatus:
     """queued, published (with event and stream entry ids) or rejected (with the reasons)."""
-    fields = cast(dict[str, str], await resources.redis.hgetall(resources.keys.status(doc_id)))
-    if not fields.get("state"):
-        raise NotFound(
-            f"no status for {doc_id}: never accepted, or older than NEWSWIRE_STATUS_TTL_SECONDS "
-            f"({resources.settings.status_ttl_seconds} s)"
-        )
+    fields = await stored_status(resources, doc_id)
     return DocumentStatus(
         id=doc_id,
         state=fields["state"],

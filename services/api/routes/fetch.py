@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
-from typing import Annotated, Any, cast
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Request, Response
 from pydantic import ValidationError
 
 from services.api.deps import Authenticated, ResourcesDep, authenticated
-from services.api.errors import InvalidInput, NotFound
+from services.api.errors import InvalidInput
 from services.api.idempotency import Answer, Claim
 from services.api.intake import JSON_TYPE, media_type
 from services.api.models import AcceptedFetch, FetchAccepted, FetchRequest, FetchStatus, FieldError
-from services.api.routes.common import accept_post, errors
+from services.api.routes.common import accept_post, errors, stored_status
 from services.api.state import Resources
 
 router = APIRouter(prefix="/v1", tags=["fetch"])
@@ -102,12 +102,7 @@ async def get_fetch(
     resources: ResourcesDep,
 ) -> FetchStatus:
     """queued, fetched (with the document it became) or rejected (with the fetcher's reason)."""
-    fields = cast(dict[str, str], await resources.redis.hgetall(resources.keys.status(request_id)))
-    if not fields.get("state"):
-        raise NotFound(
-            f"no status for {request_id}: never accepted, or older than NEWSWIRE_STATUS_TTL_SECONDS "
-            f"({resources.settings.status_ttl_seconds} s)"
-        )
+    fields = await stored_status(resources, request_id)
     document_id = (fields.get("doc_ids") or "").split(",")[0] or None
     return FetchStatus(
         request_id=request_id,
