@@ -297,7 +297,10 @@ def open_loop(
     signed: bool = True,
     prefix: str = "",
 ) -> dict[str, float]:
-    """POST at a fixed rate from a separate process (this script, --open-loop); p50/p99 from when each was due."""
+    """POST at a fixed rate from a separate process (this script, --open-loop).
+
+    p50/p99 are counted from when each request was due, not when it was sent.
+    """
     count = max(1, int(rate * seconds))
     sets = (
         _signed_sets(body, count, prefix=prefix)

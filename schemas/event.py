@@ -59,7 +59,9 @@ class Place(BaseModel):
     )
     lat: float | None = Field(default=None, ge=-90, le=90)
     lon: float | None = Field(default=None, ge=-180, le=180)
-    gazetteer_id: str | None = Field(default=None, description="Id in the gazetteer, e.g. 'geonames:1526273'.")
+    gazetteer_id: str | None = Field(
+        default=None, description="Id in the gazetteer, e.g. 'geonames:1526273'."
+    )
     mentions: int = Field(default=1, ge=1)
 
 
@@ -123,7 +125,9 @@ class NewsEvent(BaseModel):
     quotes: list[Quote] = Field(default_factory=list)
     keywords: list[str] = Field(default_factory=list)
     topics: list[Topic] = Field(default_factory=list)
-    tone: float | None = Field(default=None, ge=-1, le=1, description="Sentiment, -1..1; null where unsupported.")
+    tone: float | None = Field(
+        default=None, ge=-1, le=1, description="Sentiment, -1..1; null where unsupported."
+    )
     content_hash: str = Field(description="sha256 of the normalised body, hex.")
     duplicate_of: str | None = Field(default=None, description="Id of the first event this one repeats.")
     story_id: str | None = Field(default=None, description="Shared by events about the same story.")

@@ -18,9 +18,7 @@ class RawDocument(BaseModel):
     travels as base64.
     """
 
-    model_config = ConfigDict(
-        frozen=True, extra="forbid", ser_json_bytes="base64", val_json_bytes="base64"
-    )
+    model_config = ConfigDict(frozen=True, extra="forbid", ser_json_bytes="base64", val_json_bytes="base64")
 
     id: str = Field(description="Document id: 'doc_' + sha256 of the content and URL, 24 hex digits.")
     content: bytes = Field(description="The document's bytes, undecoded.")

@@ -15,7 +15,9 @@ class DeadLetter(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", ser_json_bytes="base64", val_json_bytes="base64")
 
     doc_id: str
-    index: int | None = Field(default=None, description="Article position, when one article of a listing failed.")
+    index: int | None = Field(
+        default=None, description="Article position, when one article of a listing failed."
+    )
     stage: str = Field(description="Stage that refused it: decode, parse, validate, enrich, task.")
     code: str = Field(description="Machine-readable reason code, e.g. 'too_short', 'unparseable'.")
     reason: str = Field(description="Human-readable reason a person can act on.")

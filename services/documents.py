@@ -30,7 +30,9 @@ def content_type_for(name: str, content: bytes) -> str:
     return "text/plain"
 
 
-def from_bytes(content: bytes, *, name: str, channel: Channel, url: str | None = None) -> Iterator[RawDocument]:
+def from_bytes(
+    content: bytes, *, name: str, channel: Channel, url: str | None = None
+) -> Iterator[RawDocument]:
     """Documents in one file's bytes: one, or one per line of a `.jsonl` file."""
     if name.endswith((".jsonl", ".ndjson")):
         yield from from_json_lines(content, name=name, channel=channel)

@@ -22,9 +22,7 @@ class Settings(BaseSettings):
         default=RedisDsn("redis://127.0.0.1:6379/0"),
         description="Redis for streams, dedup markers and status; also the Celery broker by default.",
     )
-    broker_url: str | None = Field(
-        default=None, description="Celery broker URL; defaults to redis_url."
-    )
+    broker_url: str | None = Field(default=None, description="Celery broker URL; defaults to redis_url.")
     namespace: str = Field(
         default="newswire",
         description="Prefix of every Redis key and stream this deployment owns (see services/keys.py).",
@@ -115,7 +113,9 @@ class Settings(BaseSettings):
         "included); waits for a host's turn or its robots.txt are not counted.",
     )
     fetch_connect_timeout_seconds: float = Field(default=10.0, gt=0, description="TCP/TLS connect timeout.")
-    fetch_max_redirects: int = Field(default=5, ge=0, le=20, description="Redirects followed, each re-checked.")
+    fetch_max_redirects: int = Field(
+        default=5, ge=0, le=20, description="Redirects followed, each re-checked."
+    )
     fetch_retries: int = Field(
         default=3, ge=0, description="Retries of a fetch after a timeout, 429 or 5xx, with backoff."
     )
@@ -129,7 +129,9 @@ class Settings(BaseSettings):
         default=1.0, ge=0, description="Minimum seconds between two requests to one host."
     )
     fetch_respect_robots: bool = Field(default=True, description="Honour robots.txt.")
-    fetch_robots_ttl_seconds: float = Field(default=3600.0, ge=0, description="How long robots.txt is cached.")
+    fetch_robots_ttl_seconds: float = Field(
+        default=3600.0, ge=0, description="How long robots.txt is cached."
+    )
     fetch_seen_ttl_seconds: int = Field(
         default=30 * 24 * 3600, ge=60, description="How long a fetched feed entry URL is remembered."
     )
@@ -234,7 +236,9 @@ class Settings(BaseSettings):
         # Fail at startup: a rule that cannot be read would otherwise fail every task.
         condition = r"\s*(?:(?:language|country|topic)\s*=\s*[^,=]+|duplicate\s*=\s*(?:true|false)\s*)"
         for stream, rule in value.items():
-            if not re.fullmatch(rf"{condition}(,{condition})*\s*", rule) or not re.fullmatch(r"[\w:.-]+", stream):
+            if not re.fullmatch(rf"{condition}(,{condition})*\s*", rule) or not re.fullmatch(
+                r"[\w:.-]+", stream
+            ):
                 raise ValueError(
                     f"route {stream!r}: {rule!r} is not 'field=value[|value][,field=value...]' with field "
                     "one of language, country, topic, duplicate (stream suffix: letters, digits, : . - _)"

@@ -177,7 +177,9 @@ class Supervisor:
     def _api_credentials_configured(self) -> bool:
         s = self.settings
         return bool(
-            s.api_tokens.get_secret_value() or s.webhook_secrets.get_secret_value() or s.api_allow_unauthenticated
+            s.api_tokens.get_secret_value()
+            or s.webhook_secrets.get_secret_value()
+            or s.api_allow_unauthenticated
         )
 
     def _local_api_token(self) -> str:

@@ -20,7 +20,9 @@ from services.settings import Settings
 T = TypeVar("T")
 
 
-def wait_for(check: Callable[[], T], *, timeout: float = 20.0, interval: float = 0.05, what: str = "condition") -> T:
+def wait_for(
+    check: Callable[[], T], *, timeout: float = 20.0, interval: float = 0.05, what: str = "condition"
+) -> T:
     """Poll `check` until it returns something truthy; fail the test after `timeout` seconds."""
     deadline = time.monotonic() + timeout
     while True:
@@ -61,7 +63,16 @@ class WorkerProcess:
 
     def start(self) -> WorkerProcess:
         """Start the worker and wait until Celery says it is ready."""
-        argv = [sys.executable, "-m", self.module, "worker", "-c", str(self.concurrency), "--loglevel", "INFO"]
+        argv = [
+            sys.executable,
+            "-m",
+            self.module,
+            "worker",
+            "-c",
+            str(self.concurrency),
+            "--loglevel",
+            "INFO",
+        ]
         with self.log_path.open("ab") as log:
             self.process = subprocess.Popen(
                 argv, stdout=log, stderr=subprocess.STDOUT, env=self.env, start_new_session=True
@@ -109,7 +120,12 @@ class ApiServer:
 
         app = create_app(self.settings)
         config = uvicorn.Config(
-            app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="on", timeout_graceful_shutdown=5
+            app,
+            host="127.0.0.1",
+            port=self.port,
+            log_level="warning",
+            lifespan="on",
+            timeout_graceful_shutdown=5,
         )
         server = self._server = uvicorn.Server(config)
         thread = self._thread = threading.Thread(target=server.run, name=f"api-{self.port}", daemon=True)

@@ -57,7 +57,12 @@ def create_app(settings: Settings) -> Celery:
         # their messages come back via the visibility timeout and are processed again once.
         worker_cancel_long_running_tasks_on_connection_loss=True,
         task_publish_retry=True,
-        task_publish_retry_policy={"max_retries": 5, "interval_start": 0.2, "interval_step": 0.5, "interval_max": 3},
+        task_publish_retry_policy={
+            "max_retries": 5,
+            "interval_start": 0.2,
+            "interval_step": 0.5,
+            "interval_max": 3,
+        },
         worker_hijack_root_logger=False,
         worker_send_task_events=False,
     )

@@ -42,7 +42,7 @@ _SUBJECTS = [
 # chrome too short to be news, so it must end up as exactly one dead letter instead.
 _ARTICLE = (
     " date 2024-03-{day:02d} {town} {subject} report number {n}\n\n"
-    "{town_upper}. KAZINFORM – The city administration of {town} {action} on {weekday}, "  # noqa: RUF001
+    "{town_upper}. KAZINFORM – The city administration of {town} {action} on {weekday}, "
     "report number {n} of the municipal press office said. Officials told reporters the work "
     "cost {cost} million tenge and was paid from the regional budget. Residents can send "
     "comments through the city portal until the end of the month, the statement added.\n"

@@ -48,9 +48,13 @@ def test_ingest_then_subscribe_prints_each_event_once_and_rejects_the_non_news(
     _write_corpus(corpus)
 
     _cli(settings, "ingest", str(corpus))
-    wait_for(lambda: r.xlen(keys.events) == 5 and r.xlen(keys.rejected) == 1, what="5 events and 1 dead letter")
+    wait_for(
+        lambda: r.xlen(keys.events) == 5 and r.xlen(keys.rejected) == 1, what="5 events and 1 dead letter"
+    )
 
-    printed = _cli(settings, "subscribe", "--from-start", "--count", "5", "--group", "e2e").stdout.splitlines()
+    printed = _cli(
+        settings, "subscribe", "--from-start", "--count", "5", "--group", "e2e"
+    ).stdout.splitlines()
     headlines = sorted(json.loads(line)["headline"] for line in printed)
     assert headlines == sorted(f"Library in {t} opens a reading room for children" for t in TOWNS)
     assert r.xpending(keys.events, "e2e")["pending"] == 0  # subscribe acked what it printed

@@ -24,13 +24,17 @@ def _sink(client: redis.Redis, settings: Settings, keys: Keys, maxlen: int = 100
     return Sink(client, keys, maxlen=maxlen, dedup_ttl=600, status_ttl=600)
 
 
-def test_publishing_the_same_event_twice_adds_one_entry(settings: Settings, keys: Keys, r: redis.Redis) -> None:
+def test_publishing_the_same_event_twice_adds_one_entry(
+    settings: Settings, keys: Keys, r: redis.Redis
+) -> None:
     event = process(RawDocument.create(DUMP.encode(), channel="cli")).events[0]
     sink = _sink(r, settings, keys)
     first = sink.publish([event])
     second = sink.publish([event, event])
     assert r.xlen(keys.events) == 1
-    assert first[0].added and not second[0].added and not second[1].added
+    assert first[0].added
+    assert not second[0].added
+    assert not second[1].added
     assert second[0].entry_id == first[0].entry_id
 
 
@@ -48,7 +52,9 @@ def test_stream_entry_carries_cloudevents_attributes_and_the_event(
     assert StreamEntry.model_validate(fields).event() == event
 
 
-def test_routed_streams_get_the_event_with_the_main_stream(settings: Settings, keys: Keys, r: redis.Redis) -> None:
+def test_routed_streams_get_the_event_with_the_main_stream(
+    settings: Settings, keys: Keys, r: redis.Redis
+) -> None:
     event = process(RawDocument.create(DUMP.encode(), channel="cli")).events[0]
     sink = _sink(r, settings, keys)
     sink.publish([event], extra_streams=[[keys.stream("lang:en")]])

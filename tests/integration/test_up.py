@@ -154,8 +154,14 @@ def test_up_without_redis_url_publishes_the_samples_and_sigint_stops_every_proce
         token = (tmp_path / ".newswire" / "api-token").read_text(encoding="utf-8").strip()
         api = f"http://127.0.0.1:{up.api_port}/v1/documents"
         wait_for(lambda: _answers(api), timeout=30, what="the API listening")
-        assert httpx.post(api, content=b"x", headers={"Content-Type": "text/plain"}, timeout=5).status_code == 401
-        dump = " date 2024-04-04 Bus routes extended\n\nAKTOBE. KAZINFORM – " + "The city extends bus routes. " * 12
+        assert (
+            httpx.post(api, content=b"x", headers={"Content-Type": "text/plain"}, timeout=5).status_code
+            == 401
+        )
+        dump = (
+            " date 2024-04-04 Bus routes extended\n\nAKTOBE. KAZINFORM – "
+            + "The city extends bus routes. " * 12
+        )
         posted = httpx.post(
             api,
             content=dump.encode(),

@@ -29,10 +29,10 @@ FLOOR_GROUPS = ("en", "ru", "all")
 
 
 def norm(text: str | None) -> str:
-    """Compare names ignoring case, ё/е, punctuation and hyphen-vs-space."""  # noqa: RUF002
+    """Compare names ignoring case, ё/е, punctuation and hyphen-vs-space."""
     if text is None:
         return ""
-    return " ".join(re.findall(r"\w+", text.casefold().replace("ё", "е")))  # noqa: RUF001
+    return " ".join(re.findall(r"\w+", text.casefold().replace("ё", "е")))
 
 
 def names_of(gold: Any) -> set[str]:

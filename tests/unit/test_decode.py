@@ -12,12 +12,12 @@ from workers.parse import parse
 from workers.parse.decode import binary_share, decode
 
 FIXTURES = Path(__file__).parents[1] / "fixtures"
-RUSSIAN = "Актау. 11 марта. В области завершили ремонт дороги, сообщили в управлении."  # noqa: RUF001
+RUSSIAN = "Актау. 11 марта. В области завершили ремонт дороги, сообщили в управлении."
 
 
 def test_cp1251_dump_decodes() -> None:
     [article] = parse(RawDocument.create((FIXTURES / "dumps/ru_cp1251.txt").read_bytes(), channel="cli"))
-    assert article.headline == "В Петропавловске обновят систему уличного освещения"  # noqa: RUF001
+    assert article.headline == "В Петропавловске обновят систему уличного освещения"
     assert article.dateline is not None
     assert article.dateline.agency == "КАЗИНФОРМ"
 
