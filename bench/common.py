@@ -60,6 +60,18 @@ def wait_until(
         time.sleep(interval)
 
 
+def stop_group(process: subprocess.Popen[bytes] | None, grace: float = 20.0) -> None:
+    """Stop a child started in its own session, and its children: SIGTERM, SIGKILL after `grace` s."""
+    if process is None or process.poll() is not None:
+        return
+    os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(grace)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+
+
 class Worker:
     """A Celery worker child process: `newswire worker`, or the bench-only no-op app."""
 
@@ -157,14 +169,7 @@ class Worker:
 
     def stop(self) -> None:
         """Stop the worker and its pool (SIGTERM to the group, SIGKILL after 20 s)."""
-        if self.process is None or self.process.poll() is not None:
-            return
-        os.killpg(self.process.pid, signal.SIGTERM)
-        try:
-            self.process.wait(20)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait()
+        stop_group(self.process)
 
     def __enter__(self) -> Worker:
         return self.start()
@@ -228,14 +233,7 @@ class ApiServer:
 
     def stop(self) -> None:
         """Stop the server (SIGTERM, SIGKILL after 20 s)."""
-        if self.process is None or self.process.poll() is not None:
-            return
-        os.killpg(self.process.pid, signal.SIGTERM)
-        try:
-            self.process.wait(20)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait()
+        stop_group(self.process)
 
     def __enter__(self) -> ApiServer:
         return self.start()

@@ -17,7 +17,7 @@ from typing import Any
 
 from schemas import NewsEvent, RawDocument
 from services.documents import content_type_for
-from workers.pipeline import Outcome
+from workers.pipeline import Outcome, process
 
 PARSE_FIELDS = ("headline", "date", "place", "agency", "language")
 ENTITY_FIELDS = ("persons", "organizations", "places", "quotes")
@@ -279,3 +279,17 @@ def score_outcome(report: Report, name: str, label: dict[str, Any], outcome: Out
         return
     for index, (event, gold) in enumerate(zip(outcome.events, wanted, strict=True)):
         score_article(report, f"{name}[{index}]", groups, event, {**gold, "language": label["language"]})
+
+
+def run_corpus(corpus: Path, labels: dict[str, dict[str, Any]]) -> dict[str, Outcome]:
+    """Every labelled dump of a corpus run through the pipeline once, as a worker would run it."""
+    return {name: process(raw_document(corpus, name)) for name in sorted(labels)}
+
+
+def evaluate(labels: dict[str, dict[str, Any]], outcomes: dict[str, Outcome], *, title: str) -> Report:
+    """Score every outcome against its labels, print the figures once, and return them."""
+    report = Report(title=title, documents=len(labels))
+    for name, outcome in outcomes.items():
+        score_outcome(report, name, labels[name], outcome)
+    report.print()
+    return report

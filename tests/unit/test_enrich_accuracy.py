@@ -8,16 +8,16 @@ finds in it: people (full name, role), organisations, places (name, country code
 from __future__ import annotations
 
 import json
-import re
 from collections import defaultdict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from schemas import NewsEvent, RawDocument
+from tests.unit.holdout_scoring import Counts as Score
+from tests.unit.holdout_scoring import norm
 from workers.enrich import enrich
 from workers.parse import parse
 
@@ -29,36 +29,6 @@ THRESHOLDS = {
     "en": {"persons": 0.90, "places": 0.90, "organizations": 0.80, "quotes": 0.90, "speakers": 0.85},
     "ru": {"persons": 0.75, "places": 0.75, "organizations": 0.75, "quotes": 0.75, "speakers": 0.75},
 }
-
-
-def norm(text: str | None) -> str:
-    """Compare names ignoring case, ё/е, punctuation and hyphen-vs-space."""
-    if text is None:
-        return ""
-    text = text.casefold().replace("ё", "е")
-    return " ".join(re.findall(r"\w+", text))
-
-
-@dataclass
-class Score:
-    """Counts for one field in one language."""
-
-    tp: int = 0
-    fp: int = 0
-    fn: int = 0
-
-    @property
-    def precision(self) -> float:
-        return self.tp / (self.tp + self.fp) if self.tp + self.fp else 1.0
-
-    @property
-    def recall(self) -> float:
-        return self.tp / (self.tp + self.fn) if self.tp + self.fn else 1.0
-
-    @property
-    def f1(self) -> float:
-        p, r = self.precision, self.recall
-        return 2 * p * r / (p + r) if p + r else 0.0
 
 
 def match(

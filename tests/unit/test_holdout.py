@@ -19,11 +19,11 @@ from tests.unit.holdout_scoring import (
     FLOOR_GROUPS,
     PARSE_FLOOR,
     Report,
+    evaluate,
     load_labels,
-    raw_document,
-    score_outcome,
+    run_corpus,
 )
-from workers.pipeline import Outcome, process
+from workers.pipeline import Outcome
 
 CORPUS = Path(__file__).parents[1] / "fixtures" / "holdout"
 LABELS = load_labels(CORPUS)
@@ -32,17 +32,13 @@ LABELS = load_labels(CORPUS)
 @pytest.fixture(scope="module")
 def outcomes() -> dict[str, Outcome]:
     """Every held-out dump run through the pipeline once."""
-    return {name: process(raw_document(CORPUS, name)) for name in sorted(LABELS)}
+    return run_corpus(CORPUS, LABELS)
 
 
 @pytest.fixture(scope="module")
 def report(outcomes: dict[str, Outcome]) -> Report:
     """The evaluation, printed once per run."""
-    result = Report(documents=len(LABELS))
-    for name, outcome in outcomes.items():
-        score_outcome(result, name, LABELS[name], outcome)
-    result.print()
-    return result
+    return evaluate(LABELS, outcomes, title="held-out corpus")
 
 
 def test_held_out_corpus_has_forty_dumps_in_three_languages() -> None:

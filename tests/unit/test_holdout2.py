@@ -20,11 +20,11 @@ from tests.unit.holdout_scoring import (
     FLOOR_GROUPS,
     PARSE_FLOOR,
     Report,
+    evaluate,
     load_labels,
-    raw_document,
-    score_outcome,
+    run_corpus,
 )
-from workers.pipeline import Outcome, process
+from workers.pipeline import Outcome
 
 CORPUS = Path(__file__).parents[1] / "fixtures" / "holdout2"
 LABELS = load_labels(CORPUS)
@@ -33,17 +33,13 @@ LABELS = load_labels(CORPUS)
 @pytest.fixture(scope="module")
 def outcomes() -> dict[str, Outcome]:
     """Every dump of the second held-out corpus run through the pipeline once."""
-    return {name: process(raw_document(CORPUS, name)) for name in sorted(LABELS)}
+    return run_corpus(CORPUS, LABELS)
 
 
 @pytest.fixture(scope="module")
 def report(outcomes: dict[str, Outcome]) -> Report:
     """The evaluation, printed once per run."""
-    result = Report(title="second held-out corpus", documents=len(LABELS))
-    for name, outcome in outcomes.items():
-        score_outcome(result, name, LABELS[name], outcome)
-    result.print()
-    return result
+    return evaluate(LABELS, outcomes, title="second held-out corpus")
 
 
 def test_second_held_out_corpus_has_thirty_dumps_with_latin_kazakh_and_two_listings() -> None:
