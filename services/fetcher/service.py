@@ -272,14 +272,7 @@ class Fetcher:
             try:
                 page = await self.fetch(entry.link, kind="article")
                 if page.body.strip() and (page.content_type or "text/html").startswith(_DOCUMENT_TYPES):
-                    return RawDocument.create(
-                        page.body,
-                        channel="fetcher",
-                        content_type=page.content_type or "text/html",
-                        charset=page.charset,
-                        url=page.url,
-                        source_name=name,
-                    )
+                    return _page_document(page, name)
                 failure = FetchRejected(
                     f"{entry.link} is not a document ({page.content_type})",
                     url=entry.link,
@@ -315,14 +308,7 @@ class Fetcher:
             return 0
         if fetched.status == 304:
             return 0
-        doc = RawDocument.create(
-            fetched.body,
-            channel="fetcher",
-            content_type=fetched.content_type or "text/html",
-            charset=fetched.charset,
-            url=fetched.url,
-            source_name=source.name,
-        )
+        doc = _page_document(fetched, source.name)
         await self.enqueue([doc])
         await self._remember(url, fetched)
         return 1
@@ -381,14 +367,7 @@ class Fetcher:
                 request_id, url, state="rejected", reasons=f"fetch: {exc.reason}", code=exc.code
             )
             return "rejected"
-        doc = RawDocument.create(
-            fetched.body,
-            channel="fetcher",
-            content_type=fetched.content_type or "text/html",
-            charset=fetched.charset,
-            url=fetched.url,
-            source_name=source,
-        )
+        doc = _page_document(fetched, source)
         await self.enqueue([doc])
         await self._request_status(request_id, url, state="fetched", doc_ids=doc.id)
         return "fetched"
@@ -619,3 +598,15 @@ def _host(url: str) -> str:
 
 def _parse(fetched: Fetched, url: str) -> Feed:
     return parse_feed(fetched.body, url=url, content_type=fetched.headers.get("content-type"))
+
+
+def _page_document(page: Fetched, source_name: str | None) -> RawDocument:
+    """The RawDocument a fetched page becomes (HTML unless the server said otherwise)."""
+    return RawDocument.create(
+        page.body,
+        channel="fetcher",
+        content_type=page.content_type or "text/html",
+        charset=page.charset,
+        url=page.url,
+        source_name=source_name,
+    )
