@@ -16,11 +16,20 @@ from workers.parse import chrome, dateline, dates
 
 HeadlineSource = Literal["resolve", "trust", "fallback"]
 
-_SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
-_INVISIBLE = re.compile(r"[\u200b-\u200d\u2060\ufeff\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# A run of spaces, tabs and Unicode spaces becomes one plain space. The pattern leaves out a run
+# that already is one plain space (substituting it by itself cost one match per word): a space
+# character followed by more, or a lone one that is not a plain space. It starts with a character
+# class, which lets re jump from one space to the next instead of trying alternatives everywhere.
+_SPACE_CHARS = r"\t\u00a0\u2000-\u200a\u202f\u205f\u3000"
+_SPACES = re.compile(rf"[ {_SPACE_CHARS}](?:[ {_SPACE_CHARS}]+|(?<=[{_SPACE_CHARS}]))")
+_INVISIBLE_CHARS = r"\u200b-\u200d\u2060\ufeff\x00-\x08\x0b\x0c\x0e-\x1f\x7f"
+_INVISIBLE = re.compile(rf"[{_INVISIBLE_CHARS}]")
+# What to_lines removes or replaces, but a plain space: when a text has none, both are no-ops.
+_UNUSUAL = re.compile(rf"[{_INVISIBLE_CHARS}{_SPACE_CHARS}]")
 _SITE_SUFFIX = re.compile(r"\s+[|–—:-]+\s+([^|–—]{2,40})$")
 _ENDS_LIKE_SENTENCE = re.compile(r"[.!?…][»\"”’')]*$")
 _CUT_END = re.compile(r"[\w,;(–—-]$")
+_NOT_ALNUM = re.compile(r"[\W_]+")
 # How far into an article its header (headline, date, byline, dateline) may reach, in lines.
 _HEADER_LINES = 8
 
@@ -44,11 +53,15 @@ class Draft:
 
 def to_lines(text: str) -> list[str]:
     """Text as a list of non-empty, whitespace-normalised lines, hard-wrapped prose re-joined."""
-    text = _INVISIBLE.sub("", unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n")))
+    text = unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
+    # Most texts hold no invisible character and no run of spaces to shorten; one scan finds out.
+    if "  " in text or _UNUSUAL.search(text):
+        # _SPACES never matches a newline: one pass over the whole text does what one per line would.
+        text = _SPACES.sub(" ", _INVISIBLE.sub("", text))
     lines: list[str] = []
     previous_blank = True
     for raw in text.split("\n"):
-        line = _SPACES.sub(" ", raw).strip()
+        line = raw.strip()
         if not line:
             previous_blank = True
             continue
@@ -67,7 +80,9 @@ def _continues(previous: str, line: str) -> bool:
 
 def key(text: str) -> str:
     """Comparison form of a line: letters and digits only, case-folded."""
-    return "".join(c for c in text.casefold() if c.isalnum())
+    # `[\W_]` is exactly the characters for which str.isalnum() is False (re's \w is isalnum()
+    # plus `_`; tests/unit/test_parse_lines.py checks every code point).
+    return _NOT_ALNUM.sub("", text.casefold())
 
 
 def build(
@@ -137,8 +152,16 @@ def _is_chrome_head(head: str) -> bool:
 
 def _cut_copy_of(head: str, first: str) -> bool:
     """The ` date` line holds the start of the first paragraph, cut short."""
-    head_key, first_key = key(head), key(first)
-    return len(head_key) >= 15 and len(first_key) > len(head_key) and first_key.startswith(head_key)
+    head_key = key(head)
+    if len(head_key) < 15:
+        return False
+    # key() maps each character on its own, so the key of the start of `first` is the start of
+    # key(first): a start that gives more characters than head_key decides, and the rest of a long
+    # first paragraph need not be read.
+    first_key = key(first[: 2 * len(head) + 20])
+    if len(first_key) <= len(head_key):
+        first_key = key(first)
+    return len(first_key) > len(head_key) and first_key.startswith(head_key)
 
 
 def strip_site_suffix(headline: str) -> str:

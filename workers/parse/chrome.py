@@ -61,7 +61,8 @@ _SOCIAL_ROW = re.compile(
     r"^(?:(?:facebook|twitter|telegram|whatsapp|instagram|youtube|vk|ok|x|linkedin|email|e-mail)\s*[|/•·,]?\s*){2,}$",
     re.IGNORECASE,
 )
-_COOKIE = re.compile(r"cookie|куки|файлы cookie", re.IGNORECASE)
+# Searched in a line's `fold` (see there), so case-sensitive: `файлы cookie` contains `cookie`.
+_COOKIE = re.compile(r"cookie|куки")
 _CONSENT = re.compile(
     r"\b(?:we use|this (?:web)?site|our (?:web)?site|accept|agree|consent|privacy|мы используем|сайт|согласи|"
     r"пайдаланамыз|келісесіз)",
@@ -89,13 +90,23 @@ _COMMENTS_HEAD = re.compile(
     r"to (?:leave|post) a comment.*|чтобы оставить комментарий.*)\s*(?:\(\d+\)|:\s*\d*)?\s*$",
     re.IGNORECASE,
 )
-_FOOTER = re.compile(
-    r"^\s*(?:©|\(c\)\s*\d{4}|copyright\b)|all rights reserved|все права защищены|барлық құқықтар қорғалған|"
+# A copyright footer opens with its sign, or says so anywhere in the line.
+_FOOTER_START = re.compile(r"\s*(?:©|\(c\)\s*\d{4}|copyright\b)", re.IGNORECASE)
+# Searched in a line's `fold`, so case-sensitive and in lower case.
+_FOOTER_PHRASE = re.compile(
+    r"all rights reserved|все права защищены|барлық құқықтар қорғалған|"
     r"barlyq quqyqtar|при (?:полном или частичном )?использовании (?:материалов|информации)|"
     r"материалдарды (?:толық немесе ішінара )?пайдаланғанда|reproduction .{0,40}(?:prohibited|forbidden)|"
-    r"перепечатка .{0,40}запрещена",
-    re.IGNORECASE,
+    r"перепечатка .{0,40}запрещена"
 )
+# The characters that re.IGNORECASE matches to one of the lower-case letters above although
+# str.lower() maps them elsewhere (`ı` and `İ` match `i`, `ſ` matches `s`, the old Cyrillic
+# letter forms U+1C80-U+1C85 match `в д о с т`), and the letter each matches.
+_IGNORECASE_ONLY = re.compile("[\u0130\u0131\u017f\u1c80-\u1c85]")
+_IGNORECASE_LETTERS = str.maketrans(
+    {"\u0130": "i", "\u0131": "i", "\u017f": "s", "\u1c80": "в", "\u1c81": "д", "\u1c82": "о", "\u1c83": "с",
+     "\u1c84": "т", "\u1c85": "т"}
+)  # fmt: skip
 
 
 class Kind(Enum):
@@ -117,18 +128,38 @@ def kind(line: str) -> Kind:
         return Kind.RELATED
     if _COMMENTS_HEAD.match(line):
         return Kind.COMMENTS
-    if len(line) <= 300 and _FOOTER.search(line):
+    stripped = line.strip()
+    folded = fold(stripped)
+    if len(line) <= 300 and (_FOOTER_START.match(line) or _FOOTER_PHRASE.search(folded)):
         return Kind.FOOTER
-    return Kind.CHROME if is_chrome(line) else Kind.CONTENT
+    return Kind.CHROME if _is_chrome(stripped, folded) else Kind.CONTENT
+
+
+def fold(line: str) -> str:
+    """The line in lower case, for the case-sensitive searches of `_FOOTER_PHRASE` and `_COOKIE`.
+
+    Searching for lower-case phrases in this finds exactly what an re.IGNORECASE search of the
+    line finds (tests/unit/test_parse_lines.py checks every code point against each letter), and
+    is several times faster: re cannot skip ahead to a cased first letter under IGNORECASE, so
+    it tries every phrase at every position of the line.
+    """
+    if _IGNORECASE_ONLY.search(line):
+        line = line.translate(_IGNORECASE_LETTERS)
+    return line.lower()
 
 
 def is_chrome(line: str) -> bool:
     """True for a line that is site furniture wherever it appears (menu item, widget, switcher...)."""
     line = line.strip()
+    return _is_chrome(line, fold(line))
+
+
+def _is_chrome(line: str, folded: str) -> bool:
+    """`is_chrome` of a stripped line, given its `fold`."""
     if not line:
         return True
     if len(line) > 200:  # widgets and menu items are short; a long line is chrome only as a notice
-        return _is_cookie_notice(line)
+        return _is_cookie_notice(line, folded)
     checks = (
         _LANGUAGE_SWITCH,
         _CURRENCY,
@@ -140,7 +171,7 @@ def is_chrome(line: str) -> bool:
         _SOCIAL_ROW,
         _CONSENT_BUTTON,
     )
-    if any(p.match(line) for p in checks) or dates.is_time_only(line) or _is_cookie_notice(line):
+    if any(p.match(line) for p in checks) or dates.is_time_only(line) or _is_cookie_notice(line, folded):
         return True
     return dateline.is_agency_name(line) or _is_pipe_menu(line)
 
@@ -230,8 +261,8 @@ def _drop_numbered_runs(lines: list[str]) -> list[str]:
     return out
 
 
-def _is_cookie_notice(line: str) -> bool:
-    return bool(_COOKIE.search(line)) and bool(_CONSENT.search(line)) and len(line) <= 400
+def _is_cookie_notice(line: str, folded: str) -> bool:
+    return len(line) <= 400 and bool(_COOKIE.search(folded)) and bool(_CONSENT.search(line))
 
 
 def _is_pipe_menu(line: str) -> bool:
