@@ -22,51 +22,85 @@ from workers.enrich.duplicates import BANDS, signature, story_keys
 
 # KEYS: 1 annotation, 2 content hash, 3 signatures hash, 4 seen zset, 5..4+BANDS bands, then story keys.
 # ARGV: 1 event id, 2 now, 3 ttl, 4 threshold, 5 signature (or ''), 6 new story id, 7 story window.
+#
+# Every redis.call costs the script a command round trip inside Redis (arguments built, the reply
+# turned back into Lua values), so the script makes as few as it can: one read per band, one HMGET
+# for all the candidates' signatures, and multi-member HDEL/ZREM; expired band members are skipped
+# by the read's score range and trimmed only from bands that held members.
 _ANNOTATE = """
 local ann = redis.call('GET', KEYS[1])
 if ann then return ann end
-local id, now, ttl = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
+-- Arguments go to redis.call as the strings they came in as: Redis formats a Lua number with
+-- snprintf('%.17g') on every call, which was a tenth of the script's time.
+local id, now, ttl = ARGV[1], ARGV[2], ARGV[3]
 local threshold, sig, nb = tonumber(ARGV[4]), ARGV[5], {bands}
-local cutoff = now - ttl
-local function info(event)
-  local v = redis.call('HGET', KEYS[3], event)
-  if not v then return nil end
-  local root, story, sigv = string.match(v, '^([^|]*)|([^|]*)|(.*)$')
-  return root, story, sigv
+-- The same text Redis would have made of the number now - ttl, so the bounds are the same.
+local cutoff = string.format('%.17g', tonumber(now) - tonumber(ttl))
+local after = '(' .. cutoff
+-- A stored entry is 'root|story|signature'; plain finds, not a pattern, split it (a pattern
+-- match walks the 512-character signature one character at a time).
+local function info(v)
+  local i = string.find(v, '|', 1, true)
+  if not i then return nil end
+  local j = string.find(v, '|', i + 1, true)
+  if not j then return nil end
+  return string.sub(v, 1, i - 1), string.sub(v, i + 1, j - 1), string.sub(v, j + 1)
 end
-for _, old in ipairs(redis.call('ZRANGEBYSCORE', KEYS[4], '-inf', cutoff, 'LIMIT', 0, 200)) do
-  redis.call('HDEL', KEYS[3], old)
-  redis.call('ZREM', KEYS[4], old)
+local old = redis.call('ZRANGEBYSCORE', KEYS[4], '-inf', cutoff, 'LIMIT', '0', '200')
+if #old > 0 then
+  redis.call('HDEL', KEYS[3], unpack(old))
+  redis.call('ZREM', KEYS[4], unpack(old))
 end
 local dup, story = nil, nil
+local shared = {}
 local first = redis.call('GET', KEYS[2])
 if first and first ~= id then
-  local root, rstory = info(first)
+  local v = redis.call('HGET', KEYS[3], first)
+  local root, rstory = nil, nil
+  if v then root, rstory = info(v) end
   dup = (root and root ~= '') and root or first
   story = rstory
 end
 if not dup and sig ~= '' then
-  -- This event's values are cut once, not once per candidate: with many candidates (boilerplate
-  -- paragraphs fill bands) the comparisons are most of the script's time.
-  local mine = {}
-  for i = 1, #sig, 8 do mine[#mine + 1] = string.sub(sig, i, i + 7) end
-  local best, bestsim, seen = nil, -1, {}
+  -- Candidates in order of first appearance (band by band, oldest first within a band): the
+  -- best match is the first with the highest similarity, as when each was read in turn.
+  local cands, seen = {}, {}
   for b = 1, nb do
-    redis.call('ZREMRANGEBYSCORE', KEYS[4 + b], '-inf', cutoff)
-    for _, cand in ipairs(redis.call('ZRANGE', KEYS[4 + b], 0, 63)) do
+    local members = redis.call('ZRANGEBYSCORE', KEYS[4 + b], after, '+inf', 'LIMIT', '0', '64')
+    if #members > 0 then shared[#shared + 1] = KEYS[4 + b] end
+    for _, cand in ipairs(members) do
       if cand ~= id and not seen[cand] then
         seen[cand] = true
-        local root, cstory, csig = info(cand)
-        if csig and csig ~= '' then
-          local same = 0
-          for v = 1, #mine do
-            if mine[v] == string.sub(csig, v * 8 - 7, v * 8) then same = same + 1 end
+        cands[#cands + 1] = cand
+      end
+    end
+  end
+  local best, bestsim = nil, -1
+  if #cands > 0 then
+    local stored = redis.call('HMGET', KEYS[3], unpack(cands))
+    -- This event's values are cut once, not once per candidate.
+    local mine = {}
+    for i = 1, #sig, 8 do mine[#mine + 1] = string.sub(sig, i, i + 7) end
+    local n = #mine
+    for c = 1, #cands do
+      local root, cstory, csig = nil, nil, nil
+      if stored[c] then root, cstory, csig = info(stored[c]) end
+      if csig and csig ~= '' then
+        -- Stop counting once so many values differ that the threshold is out of reach: such a
+        -- candidate could not be chosen, and most candidates share just one band.
+        local same, missed = 0, 0
+        for v = 1, n do
+          if mine[v] == string.sub(csig, v * 8 - 7, v * 8) then
+            same = same + 1
+          else
+            missed = missed + 1
+            if (n - missed) / n < threshold then break end
           end
-          local sim = same / #mine
-          if sim >= threshold and sim > bestsim then
-            best, bestsim = ((root ~= '') and root or cand), sim
-            story = cstory
-          end
+        end
+        local sim = same / n
+        if sim >= threshold and sim > bestsim then
+          best, bestsim = ((root ~= '') and root or cands[c]), sim
+          story = cstory
         end
       end
     end
@@ -87,6 +121,11 @@ if sig ~= '' then
   for b = 1, nb do
     redis.call('ZADD', KEYS[4 + b], now, id)
     redis.call('EXPIRE', KEYS[4 + b], ttl)
+  end
+  -- A band another event shares is where expired members pile up; a band of this event alone
+  -- expires with its key.
+  for _, key in ipairs(shared) do
+    redis.call('ZREMRANGEBYSCORE', key, '-inf', cutoff)
   end
 end
 for k = 5 + nb, #KEYS do
