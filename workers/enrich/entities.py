@@ -11,8 +11,11 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left, bisect_right
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import compress
+from operator import itemgetter
 
 from workers.enrich import lexicon, morph
 from workers.enrich.gazetteer import Entry, Gazetteer
@@ -47,6 +50,9 @@ _DEMONYM = re.compile(
 )
 _POSSESSIVE = re.compile(r"['’]s?$")
 _QUOTED_NAME = re.compile(r"(?P<kind>\b[\w-]+)\s+[«\"“](?P<name>[^»\"”\n]{2,40})[»\"”]")
+_OPENING_QUOTE = re.compile(r"[«\"“]")
+_START = itemgetter(1)  # Token.start and Token.capitalised, read in C
+_CAPITALISED = itemgetter(3)
 _APPOSITIVE = re.compile(r",\s+(?:the\s+|a\s+)?([^,.;:()«»\"“”\n]{3,90})[,.]")
 _WORD = re.compile(r"\w+")
 _KAZAKH_HEAD = re.compile(r"[әғқңөұүһі]|лігі|лиги")
@@ -462,19 +468,72 @@ def _gender_fits(person: Person, gender: str | None) -> bool:
     return found is None or found == gender
 
 
-def _runs(text: str, toks: list[Token]) -> list[list[Token]]:
-    """Capitalised runs; connectors join a run to the next when the run names a body or role."""
+def _names_body_or_role(words: set[str]) -> bool:
+    return not (words.isdisjoint(lexicon.ORG_HEADS) and words.isdisjoint(lexicon.ROLE_HEADS))
+
+
+def _is_word_char(ch: str) -> bool:
+    """The regex class \\w for one character (str.isalnum is the same Unicode test re uses)."""
+    return ch.isalnum() or ch == "_"
+
+
+def _quoted_names(text: str) -> Iterator[re.Match[str]]:
+    """The matches of _QUOTED_NAME.finditer(text), found without trying it at every word.
+
+    A match is a [\\w-] run, white space, then an opening quote, so it can only start in the run
+    just before a quote that follows white space. Only there is the pattern tried, at each offset
+    of that run in turn as finditer would (the first that matches wins), and never before the end
+    of the previous match: the same matches, non-overlapping, in the same order.
+    """
+    pos = 0
+    for quote in _OPENING_QUOTE.finditer(text):
+        q = quote.start()
+        if q < pos:
+            continue
+        gap = q
+        while gap > 0 and text[gap - 1].isspace():  # str.isspace is the same Unicode test as \s
+            gap -= 1
+        if gap == q:
+            continue
+        begin = gap
+        while begin > pos and (_is_word_char(text[begin - 1]) or text[begin - 1] == "-"):
+            begin -= 1
+        for at in range(begin, gap):
+            m = _QUOTED_NAME.match(text, at)
+            if m:
+                yield m
+                pos = m.end()
+                break
+
+
+def _capitalised_indices(toks: list[Token]) -> list[int]:
+    """Indices of the capitalised tokens, in order (picked in C: most words are lower case)."""
+    return list(compress(range(len(toks)), map(_CAPITALISED, toks)))
+
+
+def _runs(text: str, toks: list[Token], caps: list[int]) -> list[list[Token]]:
+    """Capitalised runs; connectors join a run to the next when the run names a body or role.
+
+    caps: the indices of the capitalised tokens. A run is consecutive capitalised tokens joined by
+    a space (or a no-break space), and a number right after a 'G' ('G 20') belongs to it.
+    """
     runs: list[list[Token]] = []
     current: list[Token] = []
-    for tok in toks:
-        if tok.capitalised or (tok.text[:1].isdigit() and current and current[-1].text in ("G",)):
-            if current and text[current[-1].end : tok.start] not in (" ", "\u00a0"):
-                runs.append(current)
-                current = []
-            current.append(tok)
-        elif current:
+    last = -2  # index of current[-1]
+    for k in caps:
+        tok = toks[k]
+        if current and (k != last + 1 or text[current[-1].end : tok.start] not in (" ", "\u00a0")):
             runs.append(current)
             current = []
+        current.append(tok)
+        last = k
+        if tok.text == "G" and k + 1 < len(toks) and toks[k + 1].text[:1].isdigit():
+            nxt = toks[k + 1]  # never capitalised itself, so not in caps
+            if text[tok.end : nxt.start] not in (" ", "\u00a0"):
+                runs.append(current)
+                current = []
+            current.append(nxt)
+            last = k + 1
     if current:
         runs.append(current)
     merged: list[list[Token]] = []
@@ -482,8 +541,7 @@ def _runs(text: str, toks: list[Token]) -> list[list[Token]]:
         if merged:
             prev = merged[-1]
             gap = text[prev[-1].end : run[0].start]
-            heads = {fold(t.text) for t in prev}
-            if gap in _CONNECTORS and (heads & lexicon.ORG_HEADS or heads & lexicon.ROLE_HEADS):
+            if gap in _CONNECTORS and _names_body_or_role({fold(t.text) for t in prev}):
                 connector = [
                     Token(w, prev[-1].end + 1, prev[-1].end + 1 + len(w), False, w) for w in gap.split()
                 ]
@@ -512,7 +570,8 @@ class _Recogniser:
         self.gaz = gaz
         self.place_at = place_at
         self.toks = tokens(text)
-        self.tok_starts = [t.start for t in self.toks]
+        self.tok_starts = list(map(_START, self.toks))
+        self.caps = _capitalised_indices(self.toks)
         self.starts = sentence_starts(text)
         self.start_set = set(self.starts)
         self.person_mentions: list[PersonMention] = []
@@ -601,7 +660,7 @@ class _Recogniser:
         self._quoted_orgs()
         self._context_orgs()
         self._regions()
-        for run in _runs(self.text, self.toks):
+        for run in _runs(self.text, self.toks, self.caps):
             self._classify(run)
         self._kazakh_orgs()
         self._russian_lowercase_orgs()
@@ -629,7 +688,8 @@ class _Recogniser:
         )
 
     def _quoted_orgs(self) -> None:
-        for m in _QUOTED_NAME.finditer(self.text):
+        """'компания «Самрук-Казына»', 'JSC "Kazakhtelecom"': a kind noun, then a quoted name."""
+        for m in _quoted_names(self.text):
             if fold(m.group("kind")) in _ORG_KINDS and len(m.group("name").split()) <= 4:
                 self.org_mentions.append((m.start("name"), m.end("name"), m.group("name").strip(), None))
                 self.taken.append((m.start("name"), m.end("name")))
@@ -1091,24 +1151,35 @@ class _Recogniser:
         region_spans = [(s, e) for s, e, _ in self.regions]
         blocked = person_spans + region_spans
         toks, text = self.toks, self.text
-        i = 0
-        while i < len(toks):
-            tok = toks[i]
-            if not tok.capitalised:
-                i += 1
+        # A Latin word that starts no gazetteer name of several words can only be a place alone,
+        # whatever follows it, unless a Cyrillic word follows (see places._longest): in a text
+        # without Cyrillic its window of following words need not be built.
+        any_cyrillic = is_cyrillic(text)  # any Cyrillic letter in the text
+        first_words = self.gaz.first_words
+        i = 0  # the next token not yet claimed
+        for i_cap in self.caps:
+            if i_cap < i:
                 continue
-            # The window: up to 4 words joined by a space or hyphen, capitalised or 'of'/'and'.
-            j = i + 1
-            while (
-                j < len(toks)
-                and j - i < 4
-                and text[toks[j - 1].end : toks[j].start] in (" ", "-")
-                and (toks[j].capitalised or fold(toks[j].text) in ("of", "and"))
-            ):
-                j += 1
-            n, entry = self.place_at.longest(tuple([t.bare for t in toks[i:j]]))
+            i = i_cap
+            tok = toks[i]
+            if not any_cyrillic and fold(tok.bare) not in first_words:
+                n, entry = self.place_at.longest((tok.bare,))
+            else:
+                # The window: up to 4 words joined by a space or hyphen, capitalised or 'of'/'and'.
+                j = i + 1
+                while (
+                    j < len(toks)
+                    and j - i < 4
+                    and text[toks[j - 1].end : toks[j].start] in (" ", "-")
+                    and (toks[j].capitalised or fold(toks[j].text) in ("of", "and"))
+                ):
+                    j += 1
+                n, entry = self.place_at.longest(tuple([t.bare for t in toks[i:j]]))
             end = toks[i + n - 1].end if entry is not None else tok.end
             if entry is None:
+                if "-" not in tok.bare and self.language != "kk":
+                    i += 1  # _place_form finds nothing without a hyphen or a Kazakh ending
+                    continue
                 n, entry, end = self._place_form(tok)
             if entry is not None:
                 start = tok.start
