@@ -22,7 +22,15 @@ from workers.enrich.gazetteer import Entry, Gazetteer
 from workers.enrich.orgs import OrgContext
 from workers.enrich.places import PlaceFinder
 from workers.enrich.regions import find as places_regions
-from workers.enrich.text import Token, fold, is_cyrillic, sentence_starts, tokens
+from workers.enrich.text import (
+    Token,
+    fold,
+    is_cyrillic,
+    is_cyrillic_word,
+    is_word_char,
+    sentence_starts,
+    tokens,
+)
 
 _CONNECTORS = {" of ", " for ", " and ", " of the ", " for the ", " & ", " de "}
 _PORTFOLIO = frozenset(
@@ -51,8 +59,11 @@ _DEMONYM = re.compile(
 _POSSESSIVE = re.compile(r"['’]s?$")
 _QUOTED_NAME = re.compile(r"(?P<kind>\b[\w-]+)\s+[«\"“](?P<name>[^»\"”\n]{2,40})[»\"”]")
 _OPENING_QUOTE = re.compile(r"[«\"“]")
-_START = itemgetter(1)  # Token.start and Token.capitalised, read in C
+_START = itemgetter(1)  # Token.start, .capitalised and .bare, read in C
 _CAPITALISED = itemgetter(3)
+_BARE = itemgetter(4)
+# Words that never start or make up a person's name (either list), tested in one look-up.
+_NOT_NAME_WORDS = lexicon.NOT_NAMES | lexicon.STOP_CAPITALS
 _APPOSITIVE = re.compile(r",\s+(?:the\s+|a\s+)?([^,.;:()«»\"“”\n]{3,90})[,.]")
 _WORD = re.compile(r"\w+")
 _KAZAKH_HEAD = re.compile(r"[әғқңөұүһі]|лігі|лиги")
@@ -441,7 +452,7 @@ def _nominative_first_name(word: str, *, oblique: bool = False) -> bool:
     """'Сергей', 'Murat': a first name the dictionary knows, in the nominative (or any case)."""
     if fold(word) in lexicon.FIRST_NAMES:
         return True
-    return is_cyrillic(word) and any(
+    return is_cyrillic_word(word) and any(
         "Name" in p.tag and p.is_known and (oblique or "nomn" in p.tag) and p.score >= 0.3
         for p in morph.parses(word)[:4]
     )
@@ -472,11 +483,6 @@ def _names_body_or_role(words: set[str]) -> bool:
     return not (words.isdisjoint(lexicon.ORG_HEADS) and words.isdisjoint(lexicon.ROLE_HEADS))
 
 
-def _is_word_char(ch: str) -> bool:
-    """The regex class \\w for one character (str.isalnum is the same Unicode test re uses)."""
-    return ch.isalnum() or ch == "_"
-
-
 def _quoted_names(text: str) -> Iterator[re.Match[str]]:
     """The matches of _QUOTED_NAME.finditer(text), found without trying it at every word.
 
@@ -496,7 +502,7 @@ def _quoted_names(text: str) -> Iterator[re.Match[str]]:
         if gap == q:
             continue
         begin = gap
-        while begin > pos and (_is_word_char(text[begin - 1]) or text[begin - 1] == "-"):
+        while begin > pos and (is_word_char(text[begin - 1]) or text[begin - 1] == "-"):
             begin -= 1
         for at in range(begin, gap):
             m = _QUOTED_NAME.match(text, at)
@@ -556,7 +562,7 @@ def _is_role_word(word: str) -> bool:
     """'Minister', 'министра', 'министрі': a title or role noun in any case form."""
     if fold(word) in lexicon.ROLE_HEADS:
         return True
-    if is_cyrillic(word):
+    if is_cyrillic_word(word):
         return any(lemma in lexicon.ROLE_HEADS for lemma in morph.lemmas(word)[1:3])
     return False
 
@@ -581,42 +587,28 @@ class _Recogniser:
         self.regions: list[tuple[int, int, str]] = []
 
     # -- helpers -----------------------------------------------------------------------------
-    def _tokens_in(self, begin: int, end: int) -> list[Token]:
-        """tokens(text[begin:end]) with window offsets, taken from the article's token stream."""
-        lo = bisect_left(self.tok_starts, begin)
-        hi = bisect_left(self.tok_starts, end, lo)
-        words = [
-            Token(t.text, t.start - begin, t.end - begin, t.capitalised, t.bare)
-            for t in self.toks[lo:hi]
-            if t.end <= end
-        ]
-        if lo and self.toks[lo - 1].end > begin:
-            # A word the window starts inside: tokenising the window alone sees only its tail.
-            cut = self.toks[lo - 1]
-            words[:0] = tokens(self.text[begin : min(cut.end, end)])
-        return words
-
     def _free(self, start: int, end: int) -> bool:
         return all(end <= s or start >= e for s, e in self.taken)
 
     def _role_before(self, start: int) -> str | None:
         """A role written just before a name: 'Kremlin spokesman', 'министр иностранных дел РК'."""
         line_start = self.text.rfind("\n", 0, start) + 1
-        window = self.text[max(line_start, start - 80) : start]
-        if window and not window.endswith(" "):
+        begin_at = max(line_start, start - 80)  # the window text[begin_at:start]
+        if begin_at < start and self.text[start - 1] != " ":
             return None
-        words = self._tokens_in(start - len(window), start)
+        words = self._words_before(begin_at, start)
+        text = self.text
         k = len(words) - 1
         while k >= 0 and len(words) - k <= 6:
             word = fold(words[k].text)
-            gap = window[words[k].end : words[k + 1].start if k + 1 < len(words) else len(window)]
+            gap = text[words[k].end : words[k + 1].start if k + 1 < len(words) else start]
             if gap.strip(" -–—"):
                 return None  # punctuation between the role and the name: not this name's role
-            if self._is_role_word(words[k].text):
+            if _is_role_word(words[k].text):
                 begin = k
                 while (
                     begin > 0
-                    and window[words[begin - 1].end : words[begin].start] == " "
+                    and text[words[begin - 1].end : words[begin].start] == " "
                     and (
                         fold(words[begin - 1].text) in lexicon.ROLE_MODIFIERS
                         or (
@@ -626,17 +618,36 @@ class _Recogniser:
                     )
                 ):
                     begin -= 1
-                return window[words[begin].start :].strip(" ,")
+                return text[words[begin].start : start].strip(" ,")
             if not (
                 word in lexicon.ROLE_MODIFIERS
                 or word in _PORTFOLIO
                 or word in ("of", "for")
                 or words[k].capitalised
-                or (is_cyrillic(word) and morph.is_genitive_phrase_word(words[k].text))
+                or (is_cyrillic_word(word) and morph.is_genitive_phrase_word(words[k].text))
             ):
                 return None
             k -= 1
         return None
+
+    def _words_before(self, begin: int, end: int) -> list[Token]:
+        """tokens(text[begin:end]) with the article's offsets, taken from its token stream.
+
+        The article's own tokens when they lie inside the window; a word the window starts
+        inside is tokenised again from there (the window alone sees only its tail).
+        """
+        lo = bisect_left(self.tok_starts, begin)
+        hi = bisect_left(self.tok_starts, end, lo)
+        words = self.toks[lo:hi]
+        if words and words[-1].end > end:
+            words.pop()  # tokens do not overlap: only the last can run past the window
+        if lo and self.toks[lo - 1].end > begin:
+            cut = self.toks[lo - 1]
+            words[:0] = [
+                Token(t.text, t.start + begin, t.end + begin, t.capitalised, t.bare)
+                for t in tokens(self.text[begin : min(cut.end, end)])
+            ]
+        return words
 
     def _role_after(self, end: int) -> str | None:
         """An appositive role: 'Murat Nurtleu, Minister of Foreign Affairs, said'."""
@@ -682,9 +693,9 @@ class _Recogniser:
     def _person_word(self, word: str) -> bool:
         return (
             fold(word) in lexicon.FIRST_NAMES
-            or self._is_role_word(word)
+            or _is_role_word(word)
             or fold(word) in lexicon.ROLE_MODIFIERS
-            or (is_cyrillic(word) and morph.has_tag(word, "Name"))
+            or (is_cyrillic_word(word) and morph.has_tag(word, "Name"))
         )
 
     def _quoted_orgs(self) -> None:
@@ -697,7 +708,7 @@ class _Recogniser:
     def _classify(self, run: list[Token]) -> None:
         i = 0
         while i < len(run) and (
-            (fold(run[i].text) in lexicon.STOP_CAPITALS and not self._is_role_word(run[i].text))
+            (fold(run[i].text) in lexicon.STOP_CAPITALS and not _is_role_word(run[i].text))
             or (i == 0 and len(run) > 1 and self._common_sentence_start(run[0]))
         ):
             i += 1
@@ -740,7 +751,7 @@ class _Recogniser:
             if head > i and _SURNAME_SHAPE.search(run[head - 1].text):
                 self._add_person(run[i:head], role_words)
             return head + 1, False  # Kazakh names end in their head: found by _kazakh_orgs
-        if is_cyrillic(run[head].text) and head == len(run) - 1:
+        if is_cyrillic_word(run[head].text) and head == len(run) - 1:
             self._cyrillic_org(run[i], run[head])
             return head + 1, True
         end = self._org_end(run, head)
@@ -750,16 +761,13 @@ class _Recogniser:
     def _starts_role(self, run: list[Token], i: int) -> bool:
         """run[i] is a role word, or a modifier or demonym leading to one ('Foreign Minister')."""
         text = run[i].text
-        return self._is_role_word(text) or bool(
+        return _is_role_word(text) or bool(
             (fold(text) in lexicon.ROLE_MODIFIERS or _DEMONYM.search(text)) and self._role_follows(run, i)
         )
 
-    def _is_role_word(self, word: str) -> bool:
-        return _is_role_word(word)
-
     def _role_follows(self, run: list[Token], i: int) -> bool:
         for tok in run[i + 1 : i + 4]:
-            if self._is_role_word(tok.text):
+            if _is_role_word(tok.text):
                 return True
             if fold(tok.text) not in lexicon.ROLE_MODIFIERS:
                 return False
@@ -769,7 +777,7 @@ class _Recogniser:
         """Extend a role over 'of Foreign Affairs of Kazakhstan', 'of the Senate', 'Казахстана'."""
         while i < len(run):
             word = fold(run[i].text)
-            if self._is_role_word(run[i].text) or word in lexicon.ROLE_MODIFIERS:
+            if _is_role_word(run[i].text) or word in lexicon.ROLE_MODIFIERS:
                 role_words.append(run[i])
                 i += 1
                 continue
@@ -779,7 +787,7 @@ class _Recogniser:
                     role_words.extend(run[i:j])
                     i = j
                     continue
-            if is_cyrillic(run[i].text) and i + 1 < len(run):
+            if is_cyrillic_word(run[i].text) and i + 1 < len(run):
                 n = self._place_len(run, i) or self._known_org(run, i)
                 if n and i + n < len(run):
                     role_words.extend(run[i : i + n])
@@ -818,20 +826,20 @@ class _Recogniser:
 
     def _known_org(self, run: list[Token], i: int) -> int:
         word = run[i].text
-        if fold(run[i].bare) not in _KNOWN_FIRST and not is_cyrillic(word):
+        if fold(run[i].bare) not in _KNOWN_FIRST and not is_cyrillic_word(word):
             return 0  # no known body starts with this word
         for n in range(min(_KNOWN_MAX_WORDS, len(run) - i), 0, -1):
             name = " ".join(t.bare for t in run[i : i + n])
             if fold(name) in _KNOWN_FOLDED:
                 return n
-        if is_cyrillic(word) and any(fold(lemma) in _KNOWN_FOLDED for lemma in morph.lemmas(word)[1:3]):
+        if is_cyrillic_word(word) and any(fold(lemma) in _KNOWN_FOLDED for lemma in morph.lemmas(word)[1:3]):
             return 1
         return 0
 
     def _known_name(self, word: str) -> str | None:
         if fold(word) in _KNOWN_FOLDED:
             return _KNOWN_FOLDED[fold(word)]
-        if is_cyrillic(word):
+        if is_cyrillic_word(word):
             for lemma in morph.lemmas(word)[1:3]:
                 if fold(lemma) in _KNOWN_FOLDED:
                     return _KNOWN_FOLDED[fold(lemma)]
@@ -839,14 +847,14 @@ class _Recogniser:
 
     def _org_head(self, run: list[Token], i: int) -> int | None:
         """Index of the organisation head word the name starting at i ends (or starts) with."""
+        if lexicon.ORG_HEADS.isdisjoint(map(fold, map(_BARE, run[i : i + 6]))):
+            return None  # no head word within reach: the loop below would find none
         for j in range(i, min(len(run), i + 6)):
             word = fold(run[j].bare)
             if word in lexicon.ORG_HEADS:
                 # 'Premier League': a title word right before the head is part of the name.
-                if any(self._is_role_word(t.text) for t in run[i : j - 1]) or (
-                    j > i
-                    and self._is_role_word(run[j - 1].text)
-                    and fold(run[j - 1].text) not in _TITLE_IN_NAMES
+                if any(_is_role_word(t.text) for t in run[i : j - 1]) or (
+                    j > i and _is_role_word(run[j - 1].text) and fold(run[j - 1].text) not in _TITLE_IN_NAMES
                 ):
                     return None
                 return j
@@ -861,7 +869,7 @@ class _Recogniser:
             if word in ("of", "for", "and", "the", "&") and end + 1 < len(run):
                 end += 1
                 continue
-            if self._is_role_word(run[end].text) or is_cyrillic(run[end].text):
+            if _is_role_word(run[end].text) or is_cyrillic_word(run[end].text):
                 break
             if self._looks_like_name_start(run, end) and fold(run[end - 1].text) not in (
                 "of",
@@ -924,7 +932,7 @@ class _Recogniser:
 
     def _looks_like_name_start(self, run: list[Token], i: int) -> bool:
         return fold(run[i].text) in lexicon.FIRST_NAMES or (
-            is_cyrillic(run[i].text) and morph.has_tag(run[i].text, "Name")
+            is_cyrillic_word(run[i].text) and morph.has_tag(run[i].text, "Name")
         )
 
     def _place_len(self, run: list[Token], i: int) -> int:
@@ -946,7 +954,7 @@ class _Recogniser:
                 not self._place_len(run, i + n)
                 and word not in lexicon.ORG_HEADS
                 and word not in lexicon.NOT_NAMES
-                and not self._is_role_word(nxt.text)
+                and not _is_role_word(nxt.text)
                 and nxt.text[:1].isupper()
                 and not nxt.text.isupper()
             ):
@@ -957,7 +965,7 @@ class _Recogniser:
         end = i + 1
         while end < len(run) and end - i < 4:
             word = fold(run[end].text)
-            if not run[end].capitalised or self._is_role_word(run[end].text) or word in lexicon.ORG_HEADS:
+            if not run[end].capitalised or _is_role_word(run[end].text) or word in lexicon.ORG_HEADS:
                 break
             if self._known_org(run, end):
                 break
@@ -965,7 +973,7 @@ class _Recogniser:
                 break
             single_first = end - i == 1 and (
                 fold(run[i].text) in lexicon.FIRST_NAMES
-                or (is_cyrillic(run[i].text) and morph.has_tag(run[i].text, "Name"))
+                or (is_cyrillic_word(run[i].text) and morph.has_tag(run[i].text, "Name"))
             )
             if self._place_len(run, end) and not single_first and not _SURNAME_SHAPE.search(run[end].text):
                 break
@@ -987,10 +995,10 @@ class _Recogniser:
         return self._admin_unit_follows_at(tok.end)
 
     def _admin_unit_follows_at(self, end: int) -> bool:
+        if self.text[end : end + 1] != " ":
+            return False
         nxt = _LEAD_WORD.match(self.text, end + 1, end + 30)
-        return (
-            self.text[end : end + 1] == " " and nxt is not None and fold(nxt.group()).startswith(_ADMIN_UNITS)
-        )
+        return nxt is not None and fold(nxt.group()).startswith(_ADMIN_UNITS)
 
     def _add_org(self, words: list[Token], *, known: bool = False) -> None:
         if not words:
@@ -1022,21 +1030,21 @@ class _Recogniser:
         if after:
             evidence += 2
             role = role or after
-        feminine = is_cyrillic(texts[-1]) and self._feminine_verb_near(start, end)
+        feminine = is_cyrillic_word(texts[-1]) and self._feminine_verb_near(start, end)
         self.person_mentions.append(PersonMention(start, end, texts, role, evidence, feminine))
 
     def _feminine_verb_near(self, start: int, end: int) -> bool:
         """A Russian past-tense reporting verb in the feminine ('сказала') next to the name."""
         around = self.text[max(0, start - 60) : start] + " " + self.text[end : end + 40]
         verbs = [fold(w) for w in _WORD.findall(around) if fold(w) in lexicon.SPEECH_VERBS]
-        return bool(verbs) and all(v.endswith("ла") for v in verbs if is_cyrillic(v))
+        return bool(verbs) and all(v.endswith("ла") for v in verbs if is_cyrillic_word(v))
 
     def _common_sentence_start(self, tok: Token) -> bool:
         """'Поезд Afrosiyob', 'Завод ...': a Russian word capitalised only by the sentence start.
 
         pymorphy3 knows every reading of it and none is a name, a place or a title.
         """
-        if tok.start not in self.start_set or not is_cyrillic(tok.text) or self._is_role_word(tok.text):
+        if tok.start not in self.start_set or not is_cyrillic_word(tok.text) or _is_role_word(tok.text):
             return False
         if fold(tok.text) in lexicon.ORG_HEADS or self._known_name(tok.text):
             return False
@@ -1045,9 +1053,9 @@ class _Recogniser:
 
     def _could_be_name(self, start: int, texts: list[str]) -> bool:
         """False for stop words, acronyms, numbers, region names and a lone demonym or adjective."""
-        if any(fold(w) in lexicon.NOT_NAMES or fold(w) in lexicon.STOP_CAPITALS for w in texts):
+        if not _NOT_NAME_WORDS.isdisjoint(map(fold, texts)):
             return False
-        if any(w.isupper() and len(w) > 1 for w in texts) or any(ch.isdigit() for w in texts for ch in w):
+        if any(w.isupper() and len(w) > 1 for w in texts) or any(map(str.isdigit, "".join(texts))):
             return False
         if any(s <= start < e for s, e, _ in self.regions):
             return False
@@ -1057,7 +1065,7 @@ class _Recogniser:
             return False  # 'Олимпиадасында', 'Келесі Олимпиадада': a name is rarely in these cases
         return not (
             len(texts) == 1
-            and (_DEMONYM.search(texts[0]) or (is_cyrillic(texts[0]) and morph.is_adjective(texts[0])))
+            and (_DEMONYM.search(texts[0]) or (is_cyrillic_word(texts[0]) and morph.is_adjective(texts[0])))
         )
 
     def _name_evidence(self, start: int, end: int, texts: list[str]) -> int:
@@ -1069,7 +1077,7 @@ class _Recogniser:
             evidence += 1
             if _SURNAME_SHAPE.search(texts[-1]):
                 evidence += 1
-            if is_cyrillic(texts[0]) and (
+            if is_cyrillic_word(texts[0]) and (
                 morph.has_tag(texts[0], "Name") or morph.has_tag(texts[-1], "Surn")
             ):
                 evidence += 2
@@ -1117,7 +1125,7 @@ class _Recogniser:
             return
         for k in range(1, len(self.toks)):
             tok = self.toks[k]
-            if tok.capitalised or fold(tok.text) not in lexicon.ORG_HEADS or not is_cyrillic(tok.text):
+            if tok.capitalised or fold(tok.text) not in lexicon.ORG_HEADS or not is_cyrillic_word(tok.text):
                 continue
             if _QUOTE_AHEAD.match(self.text, tok.end, tok.end + 3):
                 continue  # 'компания «КазМунайГаз»': the quoted name is the body
@@ -1199,7 +1207,7 @@ class _Recogniser:
         if dash and fold(tail) in _COMPOUND_TAILS:
             entry = self.place_at([head])
             return (1, entry, tok.start + len(head)) if entry else (0, None, tok.end)
-        if self.language == "kk" and not is_cyrillic(tok.text):
+        if self.language == "kk" and not is_cyrillic_word(tok.text):
             for stem in _latin_kazakh_stems(tok.bare):
                 entry = self.place_at([stem])
                 if entry is not None:
@@ -1298,7 +1306,7 @@ def _says_next(text: str, end: int) -> bool:
 
 def _surname_key(word: str) -> str:
     low = fold(word)
-    if is_cyrillic(word):
+    if is_cyrillic_word(word):
         # A Kazakh case ending only counts when what it leaves is a surname ('Ланге' is no 'Лан'+'ге').
         stems = [s for s in morph.kazakh_stems(word) if _SURNAME_SHAPE.search(s)]
         low = fold(morph.nominative(word, role="surname")) if not stems else fold(stems[-1])
@@ -1306,16 +1314,16 @@ def _surname_key(word: str) -> str:
 
 
 def _matches_surname(word: str, person: Person) -> bool:
+    """The same surname, or one sharing all but its last letter (at least 4) in another case form."""
     key = fold(word)
     target = person.surname_key
     if key == target:
         return True
-    common = 0
-    for a, b in zip(key, target, strict=False):
-        if a != b:
-            break
-        common += 1
-    return common >= max(4, len(target) - 1) and abs(len(key) - len(target)) <= 4
+    if abs(len(key) - len(target)) > 4:
+        return False
+    # A common prefix of at least `need` letters: both are that long and agree up to there.
+    need = max(4, len(target) - 1)
+    return len(key) >= need and len(target) >= need and key[:need] == target[:need]
 
 
 def _full_name(mention: PersonMention, language: str | None) -> str:
@@ -1373,16 +1381,15 @@ def _merge_single_name(
 ) -> None:
     """A one-word mention: the surname (or first name) of a known person, or a person by role alone."""
     word = mention.words[0]
-    person = next(
-        (p for p in people if _matches_surname(word, p) or fold(word) == fold(p.name.split()[0])), None
-    )
+    folded = fold(word)
+    person = next((p for p in people if _matches_surname(word, p) or folded == fold(p.name.split()[0])), None)
     if person:
         person.mentions.append((mention.start, mention.end))
         backed.add(id(person))
         if mention.role and not person.role:
             person.role = mention.role
     elif mention.role and mention.evidence >= 2 and fold(word) not in lexicon.NOT_NAMES:
-        name = morph.nominative_name([word], language)[0] if is_cyrillic(word) else word
+        name = morph.nominative_name([word], language)[0] if is_cyrillic_word(word) else word
         people.append(Person(name, _surname_key(word), mention.role, [(mention.start, mention.end)]))
 
 
@@ -1440,7 +1447,7 @@ def _qualified(short: list[str], long: list[str]) -> bool:
     if len(short) >= len(long) or long[: len(short)] != short:
         return False
     rest = long[len(short)]
-    return rest in ("of", "for") or is_cyrillic(rest)
+    return rest in ("of", "for") or is_cyrillic_word(rest)
 
 
 def _merge_prefixes(orgs: list[Org]) -> list[Org]:
@@ -1464,7 +1471,7 @@ def _initials(name: str) -> str:
 def _org_nominative(name: str) -> str:
     """'Министерства иностранных дел' -> 'Министерство иностранных дел'; Kazakh genitive dropped."""
     words = name.split()
-    if not words or not is_cyrillic(words[0]):
+    if not words or not is_cyrillic_word(words[0]):
         return name
     if _KAZAKH_LOWER.search(name.lower()):
         last = words[-1]

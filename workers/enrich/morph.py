@@ -34,20 +34,35 @@ def parses(word: str) -> tuple[Any, ...]:
     return tuple(_analyzer().parse(word))
 
 
+# The word-level answers below are cached like parses(): the same names and words recur in every
+# article, and each answer costs pymorphy3 look-ups or a loop over the endings. Functions that
+# return lists keep a cached tuple and hand each caller its own list.
+
+
 def lemmas(word: str) -> list[str]:
     """Dictionary forms a Cyrillic word may stand for, best first (lower case)."""
+    return list(_lemmas(word))
+
+
+@lru_cache(maxsize=50_000)
+def _lemmas(word: str) -> tuple[str, ...]:
     out = [word.lower()]
     for parse in parses(word)[:4]:
         if parse.normal_form not in out:
             out.append(parse.normal_form)
-    for stem in kazakh_stems(word):
+    for stem in _kazakh_stems(word):
         if stem not in out:
             out.append(stem)
-    return out
+    return tuple(out)
 
 
 def kazakh_stems(word: str) -> list[str]:
     """The word with one or two Kazakh case/possessive endings taken off (lower case)."""
+    return list(_kazakh_stems(word))
+
+
+@lru_cache(maxsize=50_000)
+def _kazakh_stems(word: str) -> tuple[str, ...]:
     low = word.lower()
     stems: list[str] = []
     for _ in range(2):
@@ -58,14 +73,16 @@ def kazakh_stems(word: str) -> list[str]:
                 break
         else:
             break
-    return stems
+    return tuple(stems)
 
 
+@lru_cache(maxsize=50_000)
 def has_tag(word: str, grammeme: str) -> bool:
     """True when one of the word's likelier parses carries the grammeme (Name, Surn, Geox...)."""
     return any(grammeme in parse.tag and parse.score >= 0.05 for parse in parses(word)[:4])
 
 
+@lru_cache(maxsize=50_000)
 def is_genitive_phrase_word(word: str) -> bool:
     """True for a lower-case noun or adjective in the genitive ('иностранных', 'дел', 'энергетики')."""
     return any(
@@ -73,6 +90,7 @@ def is_genitive_phrase_word(word: str) -> bool:
     )
 
 
+@lru_cache(maxsize=50_000)
 def is_dative_phrase_word(word: str) -> bool:
     """True for a lower-case noun or adjective in the dative ('чрезвычайным', 'ситуациям')."""
     return word[:1].islower() and any(
@@ -80,24 +98,27 @@ def is_dative_phrase_word(word: str) -> bool:
     )
 
 
+@lru_cache(maxsize=50_000)
 def is_attribute(word: str) -> bool:
     """True for a full adjective or participle ('Национальный', 'Специализированный')."""
     found = parses(word)
     return bool(found) and ("ADJF" in found[0].tag or "PRTF" in found[0].tag)
 
 
+@lru_cache(maxsize=50_000)
 def is_adjective(word: str) -> bool:
     """True when the word is most likely a full adjective ('Национальный', 'Европейского')."""
     found = parses(word)
     return bool(found) and "ADJF" in found[0].tag
 
 
+@lru_cache(maxsize=50_000)
 def nominative(word: str, *, role: str) -> str:
     """A name word in the nominative: role is 'first', 'surname' or 'other' (keeps hyphen parts)."""
     if "-" in word:
         head, _, last = word.rpartition("-")
         return f"{head}-{nominative(last, role=role)}"
-    if re.search(r"[әғқңөұүһі]", word.lower()):
+    if _KAZAKH_LETTER.search(word.lower()):
         stems = kazakh_stems(word)
         return _cap(stems[0]) if stems and role == "surname" and _looks_like_surname(stems[0]) else word
     grammeme = {"first": "Name", "surname": "Surn"}.get(role)
@@ -122,6 +143,7 @@ def _cap(word: str) -> str:
     return "-".join(part[:1].upper() + part[1:] for part in word.split("-"))
 
 
+@lru_cache(maxsize=50_000)
 def inflect_nominative(word: str, *, gender: str | None = None) -> str:
     """A head noun or adjective put in the nominative singular (adjectives agreeing in gender)."""
     for parse in parses(word)[:3]:
@@ -135,6 +157,7 @@ def inflect_nominative(word: str, *, gender: str | None = None) -> str:
     return word
 
 
+@lru_cache(maxsize=50_000)
 def gender(noun: str) -> str | None:
     """'masc', 'femn' or 'neut' of a noun in the nominative, if pymorphy3 knows it."""
     for parse in parses(noun)[:3]:
@@ -143,6 +166,16 @@ def gender(noun: str) -> str | None:
     return None
 
 
+# Compiled once here, not looked up in re's cache on every name.
+_KAZAKH_LETTER = re.compile(r"[әғқңөұүһі]")
+_RUSSIAN_LETTER = re.compile(r"[а-яё]")
+_SURNAME_GENITIVE = re.compile(r"(ов|ев|ёв|ин|ын)а$")
+_SURNAME_OBLIQUE = tuple(
+    (ending, case, re.compile(rf"(ов|ев|ёв|ин|ын){ending}$"))
+    for ending, case in (("у", "datv"), ("ым", "ablt"), ("е", "loct"))
+)
+_SURNAME_FEMININE_OBLIQUE = re.compile(r"(ов|ев|ёв|ин|ын)ой$")
+_SURNAME_NOMINATIVE = re.compile(r"(ов|ев|ёв|ин|ын|ий|ый|ой)$")
 _OBLIQUE_MASC = (("а", "gent"), ("у", "datv"), ("ом", "ablt"), ("ем", "ablt"), ("е", "loct"))
 _KAZAKH_NAME_ENDINGS = sorted(
     "тың тің дың дің ның нің қа ке ға ге ға на не ты ті ды ді ны ні мен бен пен та те да де ұлы".split()[:-1],
@@ -156,25 +189,25 @@ def nominative_name(words: list[str], language: str | None, *, feminine: bool = 
 
     feminine: the context says a woman (a feminine verb), so '-ова' is her nominative surname.
     """
-    if language == "kk" or any(re.search(r"[әғқңөұүһі]", w.lower()) for w in words):
+    if language == "kk" or any(_KAZAKH_LETTER.search(w.lower()) for w in words):
         return [*words[:-1], _kazakh_surname(words[-1])]
-    if not all(re.search(r"[а-яё]", w.lower()) for w in words):
+    if not all(_RUSSIAN_LETTER.search(w.lower()) for w in words):
         return words
     first, surname = words[0], words[-1]
     low = surname.lower()
     if len(words) == 1:
         return [nominative(surname, role="surname")]
-    if re.search(r"(ов|ев|ёв|ин|ын)а$", low):
+    if _SURNAME_GENITIVE.search(low):
         # -ова is a woman's nominative or a man's genitive: the first name tells which.
         if feminine or _feminine_nominative(first):
             return words
         return [_first_oblique(first, "gent"), surname[:-1]]
-    for ending, case in (("у", "datv"), ("ым", "ablt"), ("е", "loct")):
-        if re.search(rf"(ов|ев|ёв|ин|ын){ending}$", low):
+    for ending, case, pattern in _SURNAME_OBLIQUE:
+        if pattern.search(low):
             return [_first_oblique(first, case), surname[: -len(ending)]]
-    if re.search(r"(ов|ев|ёв|ин|ын)ой$", low):
+    if _SURNAME_FEMININE_OBLIQUE.search(low):
         return [_first_feminine(first), surname[:-2] + "а"]
-    if re.search(r"(ов|ев|ёв|ин|ын|ий|ый|ой)$", low) or not _oblique_first(first):
+    if _SURNAME_NOMINATIVE.search(low) or not _oblique_first(first):
         return words
     oblique = _oblique_first(first) or "gent"
     return [_first_oblique(first, oblique), _strip_case(surname, oblique)]

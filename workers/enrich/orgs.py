@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from itertools import compress
+from operator import itemgetter, ne, or_
 
 from workers.enrich import lexicon
-from workers.enrich.text import Token, fold, is_cyrillic
+from workers.enrich.text import Token, fold, is_cyrillic_word
 
 # Nouns that name what kind of body the next capitalised words are.
 KIND_BEFORE = frozenset(
@@ -42,6 +44,8 @@ _COMPOUND_TAILS = frozenset("based born headquartered registered bound owned mad
 _TRIGGERS = KIND_BEFORE | KIND_AFTER | KIND_AFTER_BARE | TEAM_STAFF
 _ARTICLE = frozenset({"the", "a", "an", "by"})
 _MAX_NAME = 4
+_TEXT = itemgetter(0)  # Token.text and Token.bare
+_BARE = itemgetter(4)
 _MAX_DESCRIPTORS = 2
 
 
@@ -77,7 +81,10 @@ class OrgContext:
     def run(self) -> list[tuple[int, int, str]]:
         """(start, end, name) of each organisation the context gives away."""
         # Only the few words that can trigger a rule are visited: kind nouns, staff, possessives.
-        hits = [k for k, t in enumerate(self.toks) if t.text in _TRIGGERS or t.bare != t.text]
+        # Picked in C (compress over per-token flags): most words are neither.
+        texts = list(map(_TEXT, self.toks))
+        flags = map(or_, map(_TRIGGERS.__contains__, texts), map(ne, map(_BARE, self.toks), texts))
+        hits = list(compress(range(len(texts)), flags))
         teams: set[str] = set()
         for k in hits:
             word = self.toks[k].text
@@ -121,7 +128,7 @@ class OrgContext:
         nxt = self.toks[k + 1]
         if not nxt.capitalised or self.text[tok.end : nxt.start] != " ":
             return
-        if is_cyrillic(tok.text) and is_cyrillic(nxt.text):
+        if is_cyrillic_word(tok.text) and is_cyrillic_word(nxt.text):
             return  # 'компании Казахстана': a Russian genitive, not a name (quoted names are found apart)
         end = _cap_run(self.toks, self.text, k + 1)
         if self._name_ok(k + 1, end):

@@ -8,7 +8,7 @@ from functools import lru_cache
 from schemas import Place
 from workers.enrich import aliases, morph
 from workers.enrich.gazetteer import Entry, Gazetteer
-from workers.enrich.text import fold, is_cyrillic, title
+from workers.enrich.text import fold, is_cyrillic, is_cyrillic_word, title
 
 
 class PlaceFinder:
@@ -31,7 +31,7 @@ def _longest(gaz: Gazetteer, words: tuple[str, ...]) -> tuple[int, Entry | None]
     for n in range(len(words), 0, -1):
         # A Latin phrase of several words is only ever found verbatim: its first word must start
         # a gazetteer name. Cyrillic phrases are inflected first, so they are always tried.
-        if n > 1 and fold(words[0]) not in gaz.first_words and not any(map(is_cyrillic, words[:n])):
+        if n > 1 and fold(words[0]) not in gaz.first_words and not any(map(is_cyrillic_word, words[:n])):
             continue
         entry = _lookup(gaz, words[:n])
         if entry is not None:

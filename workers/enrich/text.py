@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from functools import lru_cache
 from itertools import accumulate, repeat
 from operator import itemgetter
@@ -46,11 +47,11 @@ def tokens(text: str) -> list[Token]:
     bares = words
     if "'s" in text or "’s" in text:
         # Only words ending in a possessive differ: find them by where they end.
-        index = dict(zip(offsets[1::2], range(len(words)), strict=True))
+        ends = offsets[1::2]
         bares = list(words)
-        for m in _POSSESSIVE_END.finditer(text):
-            k = index.get(m.end())
-            if k is not None:
+        for end in _possessive_ends(text):
+            k = bisect_left(ends, end)
+            if k < len(ends) and ends[k] == end:
                 bares[k] = words[k][:-2]
     capitalised = map(str.isupper, map(_FIRST, words))
     return list(
@@ -60,6 +61,41 @@ def tokens(text: str) -> list[Token]:
             zip(words, offsets[:-1:2], offsets[1::2], capitalised, bares, strict=True),
         )
     )
+
+
+def is_word_char(ch: str) -> bool:
+    """The regex class \\w for one character (str.isalnum is the same Unicode test re uses)."""
+    return ch.isalnum() or ch == "_"
+
+
+def _possessive_ends(text: str) -> list[int]:
+    """Where the matches of _POSSESSIVE_END.finditer(text) end, found with str.find.
+
+    The regex would be tried at every letter of the text; the apostrophes are few. A match is a
+    word character, the apostrophe, 's' and a word boundary, not overlapping the previous match.
+    """
+    marks = sorted(_find_all(text, "'s") + _find_all(text, "’s"))
+    found: list[int] = []
+    last = 0
+    for at in marks:
+        end = at + 2
+        if (
+            at - 1 >= last
+            and is_word_char(text[at - 1])
+            and (end == len(text) or not is_word_char(text[end]))
+        ):
+            found.append(end)
+            last = end
+    return found
+
+
+def _find_all(text: str, sub: str) -> list[int]:
+    found = []
+    at = text.find(sub)
+    while at != -1:
+        found.append(at)
+        at = text.find(sub, at + 1)
+    return found
 
 
 def sentence_starts(text: str) -> list[int]:
@@ -75,11 +111,12 @@ def sentence_starts(text: str) -> list[int]:
 def is_cyrillic(word: str) -> bool:
     """True when the word is written in Cyrillic."""
     # Words repeat, so their answers are cached; a long text is searched, not kept.
-    return _cyrillic_word(word) if len(word) <= 40 else bool(_CYRILLIC.search(word))
+    return is_cyrillic_word(word) if len(word) <= 40 else bool(_CYRILLIC.search(word))
 
 
 @lru_cache(maxsize=200_000)
-def _cyrillic_word(word: str) -> bool:
+def is_cyrillic_word(word: str) -> bool:
+    """is_cyrillic for a token: always cached (callers pass words, never whole texts)."""
     return bool(_CYRILLIC.search(word))
 
 
