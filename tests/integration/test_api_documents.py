@@ -212,3 +212,33 @@ def test_cli_api_command_serves_the_app(api_settings: Settings) -> None:
     finally:
         process.terminate()
         process.wait(15)
+
+
+def test_the_task_message_is_the_one_celery_send_task_writes(settings: Settings, r: redis.Redis) -> None:
+    # The Enqueuer builds the queue entry itself (services/queue.py); kombu's own publish of the
+    # same task must give the same entry but for the ids, so any Celery worker reads it alike.
+    from schemas import RawDocument
+    from services.queue import Enqueuer
+
+    enqueuer = Enqueuer(settings)
+    documents = [RawDocument.create(DUMP.encode(), channel="webhook", content_type="text/plain")]
+    app = enqueuer._app
+    app.conf.broker_transport_options = {**app.conf.broker_transport_options, "body_encoding": "utf-8"}
+    app.send_task(
+        enqueuer._task_name,
+        args=[[doc.model_dump(mode="json") for doc in documents]],
+        queue=settings.queue,
+        argsrepr="[<1 documents>]",
+    )
+    enqueuer.submit(documents)
+    queue = Keys.from_settings(settings).celery_queue(settings.queue)
+    ours, celerys = (json.loads(entry) for entry in r.lrange(queue, 0, 1))
+    enqueuer.close()
+    for entry in (ours, celerys):
+        entry["body"] = json.loads(entry["body"])
+        headers, properties = entry["headers"], entry["properties"]
+        assert headers["id"] == headers["root_id"] == properties["correlation_id"]
+        headers["id"] = headers["root_id"] = properties["correlation_id"] = properties["delivery_tag"] = "-"
+        # send_task also copies its argsrepr option into the properties; the worker reads the header.
+        properties.pop("argsrepr", None)
+    assert ours == celerys
