@@ -25,6 +25,7 @@ from workers.enrich.regions import find as places_regions
 from workers.enrich.text import (
     Token,
     fold,
+    fold_aligned,
     is_cyrillic,
     is_cyrillic_word,
     is_word_char,
@@ -576,6 +577,7 @@ class _Recogniser:
         self.gaz = gaz
         self.place_at = place_at
         self.toks = tokens(text)
+        self.folded = fold_aligned(text)
         self.tok_starts = list(map(_START, self.toks))
         self.caps = _capitalised_indices(self.toks)
         self.starts = sentence_starts(text)
@@ -662,9 +664,20 @@ class _Recogniser:
         return phrase if lead & lexicon.ROLE_HEADS else None
 
     def _speech_near(self, start: int, end: int) -> bool:
-        around = self.text[max(0, start - 25) : start] + " " + self.text[end : end + 30]
+        return not lexicon.SPEECH_VERBS.keys().isdisjoint(self._words_around(start, end, 25, 30))
+
+    def _words_around(self, start: int, end: int, before: int, after: int) -> list[str]:
+        """The folded words of text[start - before : start] and of text[end : end + after].
+
+        Words are \\w runs, cut at the window's edges. Read from the folded text when it has
+        the text's offsets (findall with pos and endpos cuts the same words the slices would).
+        """
+        begin = max(0, start - before)
+        if self.folded is not None:
+            return _WORD.findall(self.folded, begin, start) + _WORD.findall(self.folded, end, end + after)
+        around = self.text[begin:start] + " " + self.text[end : end + after]
         # fold() per word, not of this one-off window, so its cache holds words, not windows.
-        return not lexicon.SPEECH_VERBS.keys().isdisjoint(map(fold, _WORD.findall(around)))
+        return list(map(fold, _WORD.findall(around)))
 
     # -- passes ------------------------------------------------------------------------------
     def run(self) -> None:
@@ -1035,8 +1048,7 @@ class _Recogniser:
 
     def _feminine_verb_near(self, start: int, end: int) -> bool:
         """A Russian past-tense reporting verb in the feminine ('сказала') next to the name."""
-        around = self.text[max(0, start - 60) : start] + " " + self.text[end : end + 40]
-        verbs = [fold(w) for w in _WORD.findall(around) if fold(w) in lexicon.SPEECH_VERBS]
+        verbs = [w for w in self._words_around(start, end, 60, 40) if w in lexicon.SPEECH_VERBS]
         return bool(verbs) and all(v.endswith("ла") for v in verbs if is_cyrillic_word(v))
 
     def _common_sentence_start(self, tok: Token) -> bool:

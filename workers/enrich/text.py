@@ -131,6 +131,20 @@ def fold(text: str) -> str:
     return text.casefold().replace("ё", "е").replace("’", "'")
 
 
+def fold_aligned(text: str) -> str | None:
+    """fold(text) when it folds letter for letter, so its offsets are the text's; else None.
+
+    Then every word of the folded text is fold() of the same word of the text (what a cache of
+    words would give), so a window of a long text can be read folded without folding each word.
+    Casefolding lengthens a few letters ('ß' -> 'ss'), and one mark becomes a letter (U+0345 ->
+    'ι', found by trying every code point): texts with those get None. Not cached: texts are long.
+    """
+    folded = text.casefold().replace("ё", "е").replace("’", "'")
+    if len(folded) != len(text) or "\u0345" in text:
+        return None
+    return folded
+
+
 def title(word: str) -> str:
     """NUR-SULTAN -> Nur-Sultan, астана -> Астана (each hyphen part capitalised)."""
     return "-".join(part[:1].upper() + part[1:].lower() for part in word.split("-"))
