@@ -52,6 +52,22 @@ _SURNAME_SHAPE = re.compile(
     r"ов|ев|ёв|ова|ева|ин|ина|ын|улы|кызы|енко|ский|ская|вич)$",
     re.IGNORECASE,
 )
+
+
+# The shape tests are regexes anchored at the end, tried at every letter of a word; words recur,
+# so their answers are cached.
+@lru_cache(maxsize=100_000)
+def _surname_shaped(word: str) -> bool:
+    """'Tokayev', 'Сыздыкова', 'Zhaksylykuly': the word ends like a surname."""
+    return _SURNAME_SHAPE.search(word) is not None
+
+
+@lru_cache(maxsize=100_000)
+def _demonym(word: str) -> bool:
+    """'Turkish', 'Kazakh': the word looks like a nationality adjective."""
+    return _DEMONYM.search(word) is not None
+
+
 _ACRONYM = re.compile(r"^[A-ZА-ЯЁӘҒҚҢӨҰҮҺІ][A-ZА-ЯЁӘҒҚҢӨҰҮҺІ0-9&]{1,7}$")
 _KAZAKH_LETTERS = re.compile(r"[әғқңөұүһіӘҒҚҢӨҰҮҺІ]")
 _DEMONYM = re.compile(
@@ -462,7 +478,7 @@ def _nominative_first_name(word: str, *, oblique: bool = False) -> bool:
 def _kazakh_case_ending(word: str) -> bool:
     """True for a Kazakh locative/ablative form of a non-surname ('Олимпиадасында', 'Париждегі')."""
     m = _KAZAKH_LOCATIVE.search(word.lower())
-    return m is not None and not _SURNAME_SHAPE.search(word[: m.start()]) and len(word) - len(m.group()) >= 4
+    return m is not None and not _surname_shaped(word[: m.start()]) and len(word) - len(m.group()) >= 4
 
 
 def person_gender(person: Person) -> str | None:
@@ -761,7 +777,7 @@ class _Recogniser:
     def _headed_org(self, run: list[Token], i: int, head: int, role_words: list[Token]) -> tuple[int, bool]:
         """Take the body whose head word is run[head]; (where to go on, whether role words still apply)."""
         if _KAZAKH_LETTERS.search(run[head].text) or self.language == "kk":
-            if head > i and _SURNAME_SHAPE.search(run[head - 1].text):
+            if head > i and _surname_shaped(run[head - 1].text):
                 self._add_person(run[i:head], role_words)
             return head + 1, False  # Kazakh names end in their head: found by _kazakh_orgs
         if is_cyrillic_word(run[head].text) and head == len(run) - 1:
@@ -775,7 +791,7 @@ class _Recogniser:
         """run[i] is a role word, or a modifier or demonym leading to one ('Foreign Minister')."""
         text = run[i].text
         return _is_role_word(text) or bool(
-            (fold(text) in lexicon.ROLE_MODIFIERS or _DEMONYM.search(text)) and self._role_follows(run, i)
+            (fold(text) in lexicon.ROLE_MODIFIERS or _demonym(text)) and self._role_follows(run, i)
         )
 
     def _role_follows(self, run: list[Token], i: int) -> bool:
@@ -972,7 +988,7 @@ class _Recogniser:
                 and not nxt.text.isupper()
             ):
                 return True
-        return bool(role_words) and n == 1 and _SURNAME_SHAPE.search(run[i].text) is not None
+        return bool(role_words) and n == 1 and _surname_shaped(run[i].text)
 
     def _name_end(self, run: list[Token], i: int) -> int:
         end = i + 1
@@ -988,7 +1004,7 @@ class _Recogniser:
                 fold(run[i].text) in lexicon.FIRST_NAMES
                 or (is_cyrillic_word(run[i].text) and morph.has_tag(run[i].text, "Name"))
             )
-            if self._place_len(run, end) and not single_first and not _SURNAME_SHAPE.search(run[end].text):
+            if self._place_len(run, end) and not single_first and not _surname_shaped(run[end].text):
                 break
             end += 1
         return end
@@ -1077,7 +1093,7 @@ class _Recogniser:
             return False  # 'Олимпиадасында', 'Келесі Олимпиадада': a name is rarely in these cases
         return not (
             len(texts) == 1
-            and (_DEMONYM.search(texts[0]) or (is_cyrillic_word(texts[0]) and morph.is_adjective(texts[0])))
+            and (_demonym(texts[0]) or (is_cyrillic_word(texts[0]) and morph.is_adjective(texts[0])))
         )
 
     def _name_evidence(self, start: int, end: int, texts: list[str]) -> int:
@@ -1087,7 +1103,7 @@ class _Recogniser:
             evidence += 2
         if len(texts) >= 2:
             evidence += 1
-            if _SURNAME_SHAPE.search(texts[-1]):
+            if _surname_shaped(texts[-1]):
                 evidence += 1
             if is_cyrillic_word(texts[0]) and (
                 morph.has_tag(texts[0], "Name") or morph.has_tag(texts[-1], "Surn")
@@ -1320,7 +1336,7 @@ def _surname_key(word: str) -> str:
     low = fold(word)
     if is_cyrillic_word(word):
         # A Kazakh case ending only counts when what it leaves is a surname ('Ланге' is no 'Лан'+'ге').
-        stems = [s for s in morph.kazakh_stems(word) if _SURNAME_SHAPE.search(s)]
+        stems = [s for s in morph.kazakh_stems(word) if _surname_shaped(s)]
         low = fold(morph.nominative(word, role="surname")) if not stems else fold(stems[-1])
     return low
 

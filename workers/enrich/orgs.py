@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from itertools import compress
-from operator import itemgetter, ne, or_
+from operator import itemgetter, ne
 
 from workers.enrich import lexicon
 from workers.enrich.text import Token, fold, is_cyrillic_word
@@ -81,10 +81,13 @@ class OrgContext:
     def run(self) -> list[tuple[int, int, str]]:
         """(start, end, name) of each organisation the context gives away."""
         # Only the few words that can trigger a rule are visited: kind nouns, staff, possessives.
-        # Picked in C (compress over per-token flags): most words are neither.
+        # Picked in C (compress over per-token flags): most words are neither. A word only ends in
+        # a possessive (bare differs from text) when the text has an "'s" somewhere.
         texts = list(map(_TEXT, self.toks))
-        flags = map(or_, map(_TRIGGERS.__contains__, texts), map(ne, map(_BARE, self.toks), texts))
-        hits = list(compress(range(len(texts)), flags))
+        hits = list(compress(range(len(texts)), map(_TRIGGERS.__contains__, texts)))
+        if "'s" in self.text or "’s" in self.text:
+            possessives = compress(range(len(texts)), map(ne, map(_BARE, self.toks), texts))
+            hits = sorted({*hits, *possessives})
         teams: set[str] = set()
         for k in hits:
             word = self.toks[k].text

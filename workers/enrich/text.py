@@ -100,7 +100,7 @@ def _find_all(text: str, sub: str) -> list[int]:
 
 def sentence_starts(text: str) -> list[int]:
     """Offsets where a sentence (or a paragraph) starts, in order."""
-    starts = {0, *(m.end() for m in _SENTENCE_END.finditer(text))}
+    starts = {0, *map(re.Match.end, _SENTENCE_END.finditer(text))}
     pos = text.find("\n")
     while pos != -1:
         starts.add(pos + 1)
