@@ -9,12 +9,21 @@ into plain .npy files under the user's cache directory and memory-mapped read-on
 classification touches become resident, they are page cache shared by every process that maps them
 (a worker's parent and its pool alike), and the kernel can drop them under memory pressure. The
 arrays and the classifier code are py3langid's own, so the results are the same.
+
+"Only the pages touched" needs two precautions, because text visits DFA rows and weight rows all
+over the files (a few thousand of them for the news newswire reads): the freshly written files are
+dropped from the page cache, since the kernel keeps what a large write() put there in large folios
+and maps a whole folio (up to 2 MiB here) on the first touch; and the mappings are advised
+MADV_RANDOM, so a fault reads the one page it needs instead of reading ahead. Measured over the
+bench corpus and every fixture: ~9 MiB resident instead of ~40 MiB without them (72 MiB on the heap).
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
+import math
+import mmap
 import os
 import re
 import shutil
@@ -46,7 +55,7 @@ _SAMPLE = 600
 
 # The arrays of py3langid.modelio.load_model, in its order; bump the layout when the files change.
 _MODEL_ARRAYS = ("ptc", "pc", "classes", "nextmove", "nextmove_row", "out_feat")
-_MODEL_LAYOUT = 1
+_MODEL_LAYOUT = 2
 
 
 def _cache_root() -> Path:
@@ -80,7 +89,10 @@ def _unpacked_model(source: Path) -> Path:
             np.asarray(out_feat, dtype=np.int32),  # state -> feature, -1 for none
         )
         for name, array in zip(_MODEL_ARRAYS, arrays, strict=True):
-            np.save(scratch / f"{name}.npy", array, allow_pickle=False)
+            with (scratch / f"{name}.npy").open("wb") as file:
+                np.save(file, array, allow_pickle=False)
+                file.flush()
+                _drop_from_page_cache(file.fileno())
         try:
             scratch.rename(target)
         except OSError:
@@ -88,7 +100,35 @@ def _unpacked_model(source: Path) -> Path:
                 raise
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
+    # Unpacked copies of other models or layouts (~65 MiB each) are of no further use here.
+    for stale in target.parent.glob("py3langid-*"):
+        if not stale.name.startswith(target.name):
+            shutil.rmtree(stale, ignore_errors=True)
     return target
+
+
+def _drop_from_page_cache(fd: int) -> None:
+    """Write the file out and drop its pages from the page cache (see the module docstring)."""
+    if hasattr(os, "posix_fadvise"):  # Linux; elsewhere the pages simply stay cached
+        os.fsync(fd)  # only clean pages can be dropped
+        os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+
+
+def _mapped(path: Path) -> np.ndarray:
+    """A read-only array over a memory-mapped .npy file, the mapping advised for random access."""
+    with path.open("rb") as file:
+        version = np.lib.format.read_magic(file)
+        if version == (1, 0):
+            shape, fortran_order, dtype = np.lib.format.read_array_header_1_0(file)
+        else:
+            shape, fortran_order, dtype = np.lib.format.read_array_header_2_0(file)
+        offset = file.tell()
+        # The mapping outlives the file object: it holds its own reference to the file.
+        mapping = mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ)
+    if hasattr(mmap, "MADV_RANDOM"):
+        mapping.madvise(mmap.MADV_RANDOM)
+    flat = np.frombuffer(mapping, dtype=dtype, count=math.prod(shape), offset=offset)
+    return flat.reshape(shape, order="F" if fortran_order else "C")
 
 
 @lru_cache(maxsize=1)
@@ -105,7 +145,7 @@ def _identifier():  # type: ignore[no-untyped-def]
         return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
 
     def mapped(name: str) -> np.ndarray:
-        return np.asarray(np.load(directory / f"{name}.npy", mmap_mode="r", allow_pickle=False))
+        return _mapped(directory / f"{name}.npy")
 
     # The DFA tables are read one element at a time in py3langid's Python loop: the items of an
     # array's memoryview (`.data`) are plain ints, as fast to index as py3langid's own array('I').
