@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections import deque
 
 from workers.enrich.aliases import REGIONS
 
@@ -61,8 +62,10 @@ def _candidates(text: str, low: str) -> list[int]:
     """Offsets where a region name could start: the word starts just before each keyword."""
     starts: set[int] = set()
     for at in _keyword_offsets(text, low):
-        before = [w.start() for w in _WORD_START.finditer(text, max(0, at - _REACH), at)]
-        starts.update(before[-_WORDS_BACK:])
+        # The last _WORDS_BACK word starts before the keyword (a bounded deque keeps them, in C).
+        starts.update(
+            deque(map(re.Match.start, _WORD_START.finditer(text, max(0, at - _REACH), at)), _WORDS_BACK)
+        )
     return sorted(starts)
 
 
