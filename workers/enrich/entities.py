@@ -614,7 +614,12 @@ class _Recogniser:
         begin_at = max(line_start, start - 80)  # the window text[begin_at:start]
         if begin_at < start and self.text[start - 1] != " ":
             return None
-        words = self._words_before(begin_at, start)
+        # The words of the window: the article's tokens inside it, and first the tail of a word
+        # the window starts inside, if any. That tail is tokenised only when the walk back
+        # below can reach it: within the last 6 words, or by the role's leading words.
+        words, cut = self._words_before(begin_at, start)
+        if cut is not None and len(words) <= 6:
+            words, cut = self._cut_words(begin_at, start, cut) + words, None
         text = self.text
         k = len(words) - 1
         while k >= 0 and len(words) - k <= 6:
@@ -624,17 +629,22 @@ class _Recogniser:
                 return None  # punctuation between the role and the name: not this name's role
             if _is_role_word(words[k].text):
                 begin = k
-                while (
-                    begin > 0
-                    and text[words[begin - 1].end : words[begin].start] == " "
-                    and (
-                        fold(words[begin - 1].text) in lexicon.ROLE_MODIFIERS
-                        or (
-                            words[begin - 1].capitalised
-                            and fold(words[begin - 1].text) not in lexicon.STOP_CAPITALS
+                while True:
+                    if begin == 0 and cut is not None:
+                        extra = self._cut_words(begin_at, start, cut)
+                        words, begin, cut = extra + words, len(extra), None
+                    if not (
+                        begin > 0
+                        and text[words[begin - 1].end : words[begin].start] == " "
+                        and (
+                            fold(words[begin - 1].text) in lexicon.ROLE_MODIFIERS
+                            or (
+                                words[begin - 1].capitalised
+                                and fold(words[begin - 1].text) not in lexicon.STOP_CAPITALS
+                            )
                         )
-                    )
-                ):
+                    ):
+                        break
                     begin -= 1
                 return text[words[begin].start : start].strip(" ,")
             if not (
@@ -648,24 +658,23 @@ class _Recogniser:
             k -= 1
         return None
 
-    def _words_before(self, begin: int, end: int) -> list[Token]:
-        """tokens(text[begin:end]) with the article's offsets, taken from its token stream.
+    def _words_before(self, begin: int, end: int) -> tuple[list[Token], Token | None]:
+        """The article's tokens inside text[begin:end], and the token the window starts inside.
 
-        The article's own tokens when they lie inside the window; a word the window starts
-        inside is tokenised again from there (the window alone sees only its tail).
+        With _cut_words in front, these are tokens(text[begin:end]) with the article's offsets.
         """
         lo = bisect_left(self.tok_starts, begin)
         hi = bisect_left(self.tok_starts, end, lo)
         words = self.toks[lo:hi]
         if words and words[-1].end > end:
             words.pop()  # tokens do not overlap: only the last can run past the window
-        if lo and self.toks[lo - 1].end > begin:
-            cut = self.toks[lo - 1]
-            words[:0] = [
-                Token(t.text, t.start + begin, t.end + begin, t.capitalised, t.bare)
-                for t in tokens(self.text[begin : min(cut.end, end)])
-            ]
-        return words
+        cut = self.toks[lo - 1] if lo and self.toks[lo - 1].end > begin else None
+        return words, cut
+
+    def _cut_words(self, begin: int, end: int, cut: Token) -> list[Token]:
+        """The tokens of the part of `cut` inside text[begin:end] (the window sees only its tail)."""
+        piece = tokens(self.text[begin : min(cut.end, end)])
+        return [Token(t.text, t.start + begin, t.end + begin, t.capitalised, t.bare) for t in piece]
 
     def _role_after(self, end: int) -> str | None:
         """An appositive role: 'Murat Nurtleu, Minister of Foreign Affairs, said'."""
