@@ -76,7 +76,8 @@ _DEMONYM = re.compile(
 _POSSESSIVE = re.compile(r"['’]s?$")
 _QUOTED_NAME = re.compile(r"(?P<kind>\b[\w-]+)\s+[«\"“](?P<name>[^»\"”\n]{2,40})[»\"”]")
 _OPENING_QUOTE = re.compile(r"[«\"“]")
-_START = itemgetter(1)  # Token.start, .capitalised and .bare, read in C
+_TEXT = itemgetter(0)  # Token.text, .start, .capitalised and .bare, read in C
+_START = itemgetter(1)
 _CAPITALISED = itemgetter(3)
 _BARE = itemgetter(4)
 # Words that never start or make up a person's name (either list), tested in one look-up.
@@ -594,6 +595,7 @@ class _Recogniser:
         self.place_at = place_at
         self.toks = tokens(text)
         self.folded = fold_aligned(text)
+        self._heads: list[int] | None = None  # see _lowercase_heads
         self.tok_starts = list(map(_START, self.toks))
         self.caps = _capitalised_indices(self.toks)
         self.starts = sentence_starts(text)
@@ -1126,12 +1128,9 @@ class _Recogniser:
         """Kazakh names end in their head word: 'Сыртқы істер министрлігі', 'Ұлттық банкі'."""
         if self.language != "kk" and not _KAZAKH_LETTERS.search(self.text):
             return
-        for k, tok in enumerate(self.toks):
-            if (
-                tok.capitalised
-                or fold(tok.text) not in lexicon.ORG_HEADS
-                or not _KAZAKH_HEAD.search(tok.text)
-            ):
+        for k in self._lowercase_heads():
+            tok = self.toks[k]
+            if not _KAZAKH_HEAD.search(tok.text):
                 continue
             begin = k
             while (
@@ -1160,9 +1159,9 @@ class _Recogniser:
         """'Национальный банк Казахстана': a capitalised adjective before a lower-case head word."""
         if not is_cyrillic(self.text[:2000]):
             return
-        for k in range(1, len(self.toks)):
+        for k in self._lowercase_heads():
             tok = self.toks[k]
-            if tok.capitalised or fold(tok.text) not in lexicon.ORG_HEADS or not is_cyrillic_word(tok.text):
+            if k == 0 or not is_cyrillic_word(tok.text):
                 continue
             if _QUOTE_AHEAD.match(self.text, tok.end, tok.end + 3):
                 continue  # 'компания «КазМунайГаз»': the quoted name is the body
@@ -1170,6 +1169,17 @@ class _Recogniser:
             if begin == k:
                 continue
             self._cyrillic_org(self.toks[begin], tok)
+
+    def _lowercase_heads(self) -> list[int]:
+        """Indices of the lower-case tokens that are organisation head words ('министрлігі', 'банк').
+
+        Picked in C over all the tokens (fold and the set test mapped), once per text.
+        """
+        if self._heads is None:
+            words = map(fold, map(_TEXT, self.toks))
+            heads = compress(range(len(self.toks)), map(lexicon.ORG_HEADS.__contains__, words))
+            self._heads = [k for k in heads if not self.toks[k].capitalised]
+        return self._heads
 
     def _adjectives_before(self, k: int) -> int:
         """Where 'Национального олимпийского' before toks[k] starts: the first adjective capitalised."""

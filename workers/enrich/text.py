@@ -16,7 +16,10 @@ _FIRST = itemgetter(0)
 _POSSESSIVE_END = re.compile(r"\w['’]s\b")
 # Starts with the end mark itself, not a look-behind, so the regex engine can skip to candidates.
 _SENTENCE_END = re.compile(r"[.!?…][»”\"']?\s+(?=[«“\"—–-]?\s*[A-ZА-ЯЁӘҒҚҢӨҰҮҺІ0-9])")
-_CYRILLIC = re.compile(r"[а-яёәғқңөұүһі]", re.IGNORECASE)
+# Exactly the characters that [а-яёәғқңөұүһі] matches with re.IGNORECASE (found by trying every
+# code point): both cases, and ᲀ-ᲆ, old variant forms of в д о с т ъ that case-blind matching
+# counts. Listed out because a case-blind class is several times slower to scan a text with.
+_CYRILLIC = re.compile(r"[ЁІА-яёіҒ-ғҚ-қҢ-ңҮ-ұҺ-һӘ-әӨ-өᲀ-ᲆ]")
 _LATIN = re.compile(r"[a-z]", re.IGNORECASE)
 
 
