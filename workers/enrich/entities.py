@@ -680,6 +680,8 @@ class _Recogniser:
 
     def _role_after(self, end: int) -> str | None:
         """An appositive role: 'Murat Nurtleu, Minister of Foreign Affairs, said'."""
+        if self.text[end : end + 1] != ",":
+            return None  # what _APPOSITIVE starts with
         m = _APPOSITIVE.match(self.text, end, end + 100)
         if not m:
             return None
@@ -1351,7 +1353,9 @@ def _says_next(text: str, end: int) -> bool:
     return m is not None and fold(m.group(1)) in lexicon.SPEECH_VERBS
 
 
+@lru_cache(maxsize=50_000)
 def _surname_key(word: str) -> str:
+    """The key mentions of one person share: the folded surname in its nominative, case ending off."""
     low = fold(word)
     if is_cyrillic_word(word):
         # A Kazakh case ending only counts when what it leaves is a surname ('Ланге' is no 'Лан'+'ге').

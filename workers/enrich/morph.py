@@ -189,28 +189,33 @@ def nominative_name(words: list[str], language: str | None, *, feminine: bool = 
 
     feminine: the context says a woman (a feminine verb), so '-ова' is her nominative surname.
     """
+    return list(_nominative_name(tuple(words), language, feminine))
+
+
+@lru_cache(maxsize=50_000)
+def _nominative_name(words: tuple[str, ...], language: str | None, feminine: bool) -> tuple[str, ...]:
     if language == "kk" or any(_KAZAKH_LETTER.search(w.lower()) for w in words):
-        return [*words[:-1], _kazakh_surname(words[-1])]
+        return (*words[:-1], _kazakh_surname(words[-1]))
     if not all(_RUSSIAN_LETTER.search(w.lower()) for w in words):
         return words
     first, surname = words[0], words[-1]
     low = surname.lower()
     if len(words) == 1:
-        return [nominative(surname, role="surname")]
+        return (nominative(surname, role="surname"),)
     if _SURNAME_GENITIVE.search(low):
         # -ова is a woman's nominative or a man's genitive: the first name tells which.
         if feminine or _feminine_nominative(first):
             return words
-        return [_first_oblique(first, "gent"), surname[:-1]]
+        return (_first_oblique(first, "gent"), surname[:-1])
     for ending, case, pattern in _SURNAME_OBLIQUE:
         if pattern.search(low):
-            return [_first_oblique(first, case), surname[: -len(ending)]]
+            return (_first_oblique(first, case), surname[: -len(ending)])
     if _SURNAME_FEMININE_OBLIQUE.search(low):
-        return [_first_feminine(first), surname[:-2] + "а"]
+        return (_first_feminine(first), surname[:-2] + "а")
     if _SURNAME_NOMINATIVE.search(low) or not _oblique_first(first):
         return words
     oblique = _oblique_first(first) or "gent"
-    return [_first_oblique(first, oblique), _strip_case(surname, oblique)]
+    return (_first_oblique(first, oblique), _strip_case(surname, oblique))
 
 
 def _kazakh_surname(word: str) -> str:
