@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import json
 import os
 import re
@@ -60,6 +61,7 @@ CONNECTIONS = 32
 def bare_app() -> Any:
     """The baseline: the same route shape, reads the same body, does nothing with it."""
     app = FastAPI()
+    gc.freeze()  # as newswire's app does at startup (services/api/app.py), so both are measured alike
 
     @app.post("/v1/documents", status_code=202)
     async def post(request: Request) -> JSONResponse:

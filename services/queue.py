@@ -18,6 +18,7 @@ from itertools import islice
 
 import orjson
 import redis
+import redis.asyncio as aioredis
 
 from schemas import RawDocument
 from services.keys import Keys
@@ -29,7 +30,7 @@ from services.settings import Settings
 # default), the message and the statuses are written atomically: "queued" (and a stored 202)
 # never exists without its task, nor the reverse.
 # An empty message: the task was already pushed onto a broker of its own (NEWSWIRE_BROKER_URL).
-_ENQUEUE = """
+ENQUEUE = """
 if ARGV[1] ~= '' then redis.call('LPUSH', KEYS[1], ARGV[1]) end
 local ttl, docs, counters = ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4])
 for i = 3, docs + 2 do
@@ -48,12 +49,10 @@ end
 """
 
 
-class Enqueuer:
-    """Sends documents to the workers. Returns only once the broker holds the task."""
+class TaskMessages:
+    """Builds the queue entries of tasks carrying documents, and the script call that enqueues them."""
 
-    def __init__(
-        self, settings: Settings, client: redis.Redis | None = None, *, task_name: str | None = None
-    ) -> None:
+    def __init__(self, settings: Settings, *, task_name: str | None = None) -> None:
         from workers.app import TASK_NAME, create_app
 
         self._settings = settings
@@ -61,15 +60,10 @@ class Enqueuer:
         self._app = create_app(settings)
         # Another task name is for benchmarks (bench/noop.py): the same producer path, a no-op task.
         self._task_name = task_name or TASK_NAME
-        self._queue_key = self._keys.celery_queue(settings.queue)
-        self._redis = client or redis.Redis.from_url(str(settings.redis_url))
+        self.queue_key = self._keys.celery_queue(settings.queue)
         # A broker elsewhere (NEWSWIRE_BROKER_URL, a Redis too: the worker's transport options are
         # kombu's Redis ones) gets the task first, then the status is written.
-        self._broker = (
-            None if settings.broker == str(settings.redis_url) else redis.Redis.from_url(settings.broker)
-        )
-        # One script call for the task and its documents' status, not a send then 2 commands per document.
-        self._enqueue = self._redis.register_script(_ENQUEUE)
+        self.separate_broker = settings.broker != str(settings.redis_url)
 
     def message(self, documents: Sequence[RawDocument]) -> bytes:
         """The queue entry of one task carrying these documents: what kombu would LPUSH for send_task.
@@ -110,6 +104,45 @@ class Enqueuer:
         }
         return orjson.dumps(envelope)
 
+    def script_input(
+        self, documents: Sequence[RawDocument], message: bytes, then_set: Sequence[tuple[str, str, int]]
+    ) -> tuple[list[str], list[bytes | str | int]]:
+        """KEYS and ARGV of the ENQUEUE script; `message` empty when a separate broker got it already."""
+        # A worker may already have written "published" for a document sent before; HSETNX
+        # leaves that alone.
+        counters = Counter(f"documents_in:{doc.channel}" for doc in documents)
+        keys = [self.queue_key, self._keys.counters, *(self._keys.status(doc.id) for doc in documents)]
+        args: list[bytes | str | int] = [
+            message,
+            self._settings.status_ttl_seconds,
+            len(documents),
+            len(counters),
+        ]
+        for field, count in counters.items():
+            args += [field, count]
+        for key, value, ttl in then_set:
+            keys.append(key)
+            args += [value, ttl]
+        return keys, args
+
+    def close(self) -> None:
+        """Release Celery's app (its pools are unused, but opened lazily by anything that asks)."""
+        self._app.close()
+
+
+class Enqueuer:
+    """Sends documents to the workers. Returns only once the broker holds the task."""
+
+    def __init__(
+        self, settings: Settings, client: redis.Redis | None = None, *, task_name: str | None = None
+    ) -> None:
+        self._settings = settings
+        self._messages = TaskMessages(settings, task_name=task_name)
+        self._redis = client or redis.Redis.from_url(str(settings.redis_url))
+        self._broker = redis.Redis.from_url(settings.broker) if self._messages.separate_broker else None
+        # One script call for the task and its documents' status, not a send then 2 commands per document.
+        self._enqueue = self._redis.register_script(ENQUEUE)
+
     def submit(
         self,
         documents: Sequence[RawDocument],
@@ -125,25 +158,11 @@ class Enqueuer:
         """
         if not documents:
             return
-        # A worker may already have written "published" for a document sent before; HSETNX
-        # leaves that alone.
-        counters = Counter(f"documents_in:{doc.channel}" for doc in documents)
-        keys = [self._queue_key, self._keys.counters, *(self._keys.status(doc.id) for doc in documents)]
-        message = self.message(documents)
+        message = self._messages.message(documents)
         if self._broker is not None:
-            self._broker.lpush(self._queue_key, message)
+            self._broker.lpush(self._messages.queue_key, message)
             message = b""
-        args: list[bytes | str | int] = [
-            message,
-            self._settings.status_ttl_seconds,
-            len(documents),
-            len(counters),
-        ]
-        for field, count in counters.items():
-            args += [field, count]
-        for key, value, ttl in then_set:
-            keys.append(key)
-            args += [value, ttl]
+        keys, args = self._messages.script_input(documents, message, then_set)
         self._enqueue(keys=keys, args=args)
 
     def submit_many(self, documents: Iterable[RawDocument], batch_size: int | None = None) -> Iterator[int]:
@@ -156,7 +175,40 @@ class Enqueuer:
 
     def close(self) -> None:
         """Release the broker connections."""
-        self._app.close()
+        self._messages.close()
         self._redis.close()
         if self._broker is not None:
             self._broker.close()
+
+
+class AsyncEnqueuer:
+    """Enqueuer for an event loop (the API): the same task and status, over redis.asyncio.
+
+    The script call is awaited, not run in a thread: a thread doing Redis I/O in a busy API waits
+    for the GIL after every reply (up to the 5 ms switch interval each time), which is what
+    stretched the webhook's latency while the event loop served other requests.
+    """
+
+    def __init__(self, settings: Settings, client: aioredis.Redis) -> None:
+        self._messages = TaskMessages(settings)
+        self._broker = aioredis.Redis.from_url(settings.broker) if self._messages.separate_broker else None
+        self._enqueue = client.register_script(ENQUEUE)
+
+    async def submit(
+        self, documents: Sequence[RawDocument], *, then_set: Sequence[tuple[str, str, int]] = ()
+    ) -> None:
+        """As Enqueuer.submit: returns once the broker holds the task and the status is written."""
+        if not documents:
+            return
+        message = self._messages.message(documents)
+        if self._broker is not None:
+            await self._broker.lpush(self._messages.queue_key, message)
+            message = b""
+        keys, args = self._messages.script_input(documents, message, then_set)
+        await self._enqueue(keys=keys, args=args)
+
+    async def close(self) -> None:
+        """Release the broker client (the main client belongs to the caller)."""
+        self._messages.close()
+        if self._broker is not None:
+            await self._broker.aclose()

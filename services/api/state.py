@@ -20,7 +20,7 @@ from services.api.models import Readiness
 from services.api.ratelimit import RateLimiter
 from services.keys import Keys
 from services.metrics import RedisCollector
-from services.queue import Enqueuer
+from services.queue import AsyncEnqueuer
 from services.settings import Settings
 
 
@@ -70,7 +70,7 @@ class Resources:
     settings: Settings
     keys: Keys
     redis: aioredis.Redis
-    enqueuer: Enqueuer
+    enqueuer: AsyncEnqueuer
     credentials: Credentials
     gate: AdmissionGate
     idempotency: IdempotencyStore
@@ -85,14 +85,11 @@ class Resources:
         from workers.app import create_app as create_celery
 
         keys = Keys.from_settings(settings)
-        sync_client = redis.Redis.from_url(
-            str(settings.redis_url), socket_connect_timeout=3, socket_timeout=10
-        )
-        enqueuer = Enqueuer(settings, client=sync_client)
         # socket_timeout above the SSE route's XREAD BLOCK, so a quiet stream is not a timeout.
         client = aioredis.Redis.from_url(
             str(settings.redis_url), decode_responses=True, socket_connect_timeout=3, socket_timeout=15
         )
+        enqueuer = AsyncEnqueuer(settings, client)
         params = AdmissionParams(
             limit=settings.api_rate_limit,
             rate_ttl=settings.api_rate_limit_window_seconds + 1,
@@ -104,7 +101,7 @@ class Resources:
         )
         dispatch = Dispatch(
             enqueuer,
-            sync_client,
+            client,
             params,
             task_size=settings.ingest_batch_size,
             record_ttl=settings.idempotency_ttl_seconds,
@@ -140,7 +137,7 @@ class Resources:
         await self.batcher.close()
         await self.gate.close()
         await self.redis.aclose()
-        await anyio.to_thread.run_sync(self.enqueuer.close)
+        await self.enqueuer.close()
         collector, scrape_client = self.collector
         self.metrics.registry.unregister(collector)
         scrape_client.close()

@@ -219,26 +219,29 @@ def test_the_task_message_is_the_one_celery_send_task_writes(settings: Settings,
     # same task must give the same entry but for the ids, so any Celery worker reads it alike.
     from schemas import RawDocument
     from services.queue import Enqueuer
+    from workers.app import TASK_NAME, create_app
 
-    enqueuer = Enqueuer(settings)
     documents = [RawDocument.create(DUMP.encode(), channel="webhook", content_type="text/plain")]
-    app = enqueuer._app
+    app = create_app(settings)
     app.conf.broker_transport_options = {**app.conf.broker_transport_options, "body_encoding": "utf-8"}
     app.send_task(
-        enqueuer._task_name,
+        TASK_NAME,
         args=[[doc.model_dump(mode="json") for doc in documents]],
         queue=settings.queue,
         argsrepr="[<1 documents>]",
     )
+    app.close()
+    enqueuer = Enqueuer(settings)
     enqueuer.submit(documents)
+    enqueuer.close()
     queue = Keys.from_settings(settings).celery_queue(settings.queue)
     ours, celerys = (json.loads(entry) for entry in r.lrange(queue, 0, 1))
-    enqueuer.close()
     for entry in (ours, celerys):
         entry["body"] = json.loads(entry["body"])
         headers, properties = entry["headers"], entry["properties"]
         assert headers["id"] == headers["root_id"] == properties["correlation_id"]
         headers["id"] = headers["root_id"] = properties["correlation_id"] = properties["delivery_tag"] = "-"
+        properties["reply_to"] = "-"  # the app's per-thread oid: two apps here
         # send_task also copies its argsrepr option into the properties; the worker reads the header.
         properties.pop("argsrepr", None)
     assert ours == celerys
