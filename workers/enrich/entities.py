@@ -576,6 +576,12 @@ def _runs(text: str, toks: list[Token], caps: list[int]) -> list[list[Token]]:
 
 
 @lru_cache(maxsize=100_000)
+def _known_by_lemma(word: str) -> bool:
+    """'ООН' under a case ending ('Газпрома'): a dictionary form of the word is a known body."""
+    return any(fold(lemma) in _KNOWN_FOLDED for lemma in morph.lemmas(word)[1:3])
+
+
+@lru_cache(maxsize=100_000)
 def _is_role_word(word: str) -> bool:
     """'Minister', 'министра', 'министрі': a title or role noun in any case form."""
     if fold(word) in lexicon.ROLE_HEADS:
@@ -868,13 +874,14 @@ class _Recogniser:
 
     def _known_org(self, run: list[Token], i: int) -> int:
         word = run[i].text
-        if fold(run[i].bare) not in _KNOWN_FIRST and not is_cyrillic_word(word):
-            return 0  # no known body starts with this word
-        for n in range(min(_KNOWN_MAX_WORDS, len(run) - i), 0, -1):
-            name = " ".join(t.bare for t in run[i : i + n])
-            if fold(name) in _KNOWN_FOLDED:
-                return n
-        if is_cyrillic_word(word) and any(fold(lemma) in _KNOWN_FOLDED for lemma in morph.lemmas(word)[1:3]):
+        # fold() of the joined words is the folded words joined, so a known name can only start
+        # with this word when its folded form is a known first word.
+        if fold(run[i].bare) in _KNOWN_FIRST:
+            for n in range(min(_KNOWN_MAX_WORDS, len(run) - i), 0, -1):
+                name = " ".join(t.bare for t in run[i : i + n])
+                if fold(name) in _KNOWN_FOLDED:
+                    return n
+        if is_cyrillic_word(word) and _known_by_lemma(word):
             return 1
         return 0
 
