@@ -24,9 +24,14 @@ def content_hash(body: str) -> str:
     return hashlib.sha256(normalise(body).encode("utf-8")).hexdigest()
 
 
+def words(body: str) -> list[str]:
+    """The body's words (runs of letters or digits), as written: what word_count counts."""
+    return _WORD.findall(body)
+
+
 def word_count(body: str) -> int:
     """Number of words (runs of letters or digits) in the body."""
-    return len(_WORD.findall(body))
+    return len(words(body))
 
 
 def lede(body: str, max_chars: int = 400) -> str | None:

@@ -21,6 +21,8 @@ def enrich(article: ParsedArticle, raw: RawDocument, *, now: datetime | None = N
     text = head + article.body
     found = entities.recognise(text, lang, gaz, places.PlaceFinder(gaz))
     body_found = found.shifted(len(head))
+    # One pass over the body for its words: counted here and read again by the topic classifier.
+    body_words = basics.words(article.body)
     return NewsEvent(
         id=basics.event_id(article, body_hash),
         url=article.url,
@@ -32,7 +34,7 @@ def enrich(article: ParsedArticle, raw: RawDocument, *, now: datetime | None = N
         language_confidence=None if article.language_hint else confidence,
         body=article.body,
         lede=basics.lede(article.body),
-        word_count=basics.word_count(article.body),
+        word_count=len(body_words),
         persons=[Person(name=p.name, role=p.role, mentions=len(p.mentions)) for p in found.persons],
         organizations=[
             Organization(name=o.name, acronym=o.acronym, mentions=len(o.mentions)) for o in found.orgs
@@ -42,7 +44,7 @@ def enrich(article: ParsedArticle, raw: RawDocument, *, now: datetime | None = N
         ),
         quotes=quotes.extract(article.body, body_found),
         keywords=keywords.extract(article.body, article.headline),
-        topics=topics.classify(article.body, article.headline),
+        topics=topics.classify(article.body, article.headline, words=body_words),
         tone=tone.score(text, lang),
         content_hash=body_hash,
         provenance=Provenance(
