@@ -66,3 +66,18 @@ def test_unknown_declared_charset_falls_back_instead_of_failing() -> None:
 def test_binary_share_tells_binary_from_text() -> None:
     assert binary_share(RUSSIAN) == 0
     assert binary_share(decode(bytes(range(256)) * 8)) > 0.1
+
+
+def _control_share(text: str) -> float:
+    """What binary_share counts, one character at a time."""
+    counted = sum(1 for c in text if c in "\ufffd\x7f" or (ord(c) < 32 and c not in "\t\n\r"))
+    return counted / len(text)
+
+
+def test_binary_share_counts_each_control_character_whatever_the_text_around_it() -> None:
+    """binary_share counts UTF-8 bytes: every candidate character beside every other."""
+    around = [chr(c) for c in (*range(0x80), 0xA0, 0x3B1, 0x416, 0x2013, 0xFFFD, 0xFFFF, 0x1F600, 0xD800)]
+    for left in around:
+        for middle in around:
+            sample = f"ab{left}{middle}\ufffd{left}"
+            assert binary_share(sample) == _control_share(sample), (left, middle)

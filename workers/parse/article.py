@@ -75,7 +75,8 @@ def to_lines(text: str) -> list[str]:
 
 def _continues(previous: str, line: str) -> bool:
     """A line that carries on the sentence of the line above (text wrapped at a fixed width)."""
-    return len(previous) >= 60 and not _ENDS_LIKE_SENTENCE.search(previous) and line[0].islower()
+    # The cheap tests first: most lines start with a capital, and the search reads all of `previous`.
+    return line[0].islower() and len(previous) >= 60 and not _ENDS_LIKE_SENTENCE.search(previous)
 
 
 def key(text: str) -> str:
@@ -114,7 +115,8 @@ def build(
     ]
     if not draft.body and draft.headline is None:
         return None
-    draft.truncated = bool(draft.body) and bool(_CUT_END.search(draft.body[-1]))
+    # The search starts two characters from the end: `$` matches there or before a final newline.
+    draft.truncated = bool(draft.body) and bool(_CUT_END.search(draft.body[-1], len(draft.body[-1]) - 2))
     return draft
 
 
@@ -176,11 +178,12 @@ def strip_site_suffix(headline: str) -> str:
 def _read_header(draft: Draft, lines: list[str], reference: datetime | None, *, search: bool) -> list[str]:
     """Consume the header lines (date, byline, headline, dateline) into the draft; return the rest."""
     i = 0
+    headline_key = key(draft.headline or "")
     while i < min(len(lines), _HEADER_LINES):
         line = lines[i]
         if (own := dates.date_only(line)) is not None:
             draft.own_date = draft.own_date or own
-        elif _repeats(line, key(draft.headline or "")):
+        elif _repeats(line, headline_key):
             pass  # the headline again, as a caption above the text
         elif (signed := dateline.byline(line)) is not None:
             draft.agency = draft.agency or signed[0]
@@ -193,6 +196,7 @@ def _read_header(draft: Draft, lines: list[str], reference: datetime | None, *, 
                 continue
         elif search and i + 1 < len(lines) and headline_like(line) and draft.place is None:
             draft.headline, search = line, False
+            headline_key = key(line)
         else:
             break
         i += 1

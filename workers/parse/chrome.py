@@ -61,8 +61,8 @@ _SOCIAL_ROW = re.compile(
     r"^(?:(?:facebook|twitter|telegram|whatsapp|instagram|youtube|vk|ok|x|linkedin|email|e-mail)\s*[|/•·,]?\s*){2,}$",
     re.IGNORECASE,
 )
-# Searched in a line's `fold` (see there), so case-sensitive: `файлы cookie` contains `cookie`.
-_COOKIE = re.compile(r"cookie|куки")
+# Looked for in a line's `fold` (see there), so in lower case; `файлы cookie` contains `cookie`.
+_COOKIE_WORDS = ("cookie", "куки")
 _CONSENT = re.compile(
     r"\b(?:we use|this (?:web)?site|our (?:web)?site|accept|agree|consent|privacy|мы используем|сайт|согласи|"
     r"пайдаланамыз|келісесіз)",
@@ -129,21 +129,22 @@ def kind(line: str) -> Kind:
     if _COMMENTS_HEAD.match(line):
         return Kind.COMMENTS
     stripped = line.strip()
-    folded = fold(stripped)
+    # Only lines up to 400 characters are searched in their fold (footers up to 300, notices 400).
+    folded = fold(stripped) if len(stripped) <= 400 else ""
     if len(line) <= 300 and (_FOOTER_START.match(line) or _FOOTER_PHRASE.search(folded)):
         return Kind.FOOTER
     return Kind.CHROME if _is_chrome(stripped, folded) else Kind.CONTENT
 
 
 def fold(line: str) -> str:
-    """The line in lower case, for the case-sensitive searches of `_FOOTER_PHRASE` and `_COOKIE`.
+    """The line in lower case, for the case-sensitive searches of `_FOOTER_PHRASE` and `_COOKIE_WORDS`.
 
     Searching for lower-case phrases in this finds exactly what an re.IGNORECASE search of the
     line finds (tests/unit/test_parse_lines.py checks every code point against each letter), and
     is several times faster: re cannot skip ahead to a cased first letter under IGNORECASE, so
     it tries every phrase at every position of the line.
     """
-    if _IGNORECASE_ONLY.search(line):
+    if not line.isascii() and _IGNORECASE_ONLY.search(line):
         line = line.translate(_IGNORECASE_LETTERS)
     return line.lower()
 
@@ -217,10 +218,11 @@ def is_prose(line: str) -> bool:
 
 def nav_like(line: str) -> bool:
     """A menu entry: one to three short words, no sentence punctuation, no digits."""
+    if len(line) > 25:  # first: most lines are prose, and split() reads all of one
+        return False
     words = line.split()
     return (
         1 <= len(words) <= 3
-        and len(line) <= 25
         and not any(c in line for c in '.,:;!?«»"“”')
         and not any(c.isdigit() for c in line)
     )
@@ -262,7 +264,7 @@ def _drop_numbered_runs(lines: list[str]) -> list[str]:
 
 
 def _is_cookie_notice(line: str, folded: str) -> bool:
-    return len(line) <= 400 and bool(_COOKIE.search(folded)) and bool(_CONSENT.search(line))
+    return len(line) <= 400 and any(word in folded for word in _COOKIE_WORDS) and bool(_CONSENT.search(line))
 
 
 def _is_pipe_menu(line: str) -> bool:

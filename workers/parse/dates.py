@@ -17,6 +17,7 @@ _STEMS: dict[str, int] = {
     "mamyr": 5, "maýsym": 6, "mausym": 6, "shilde": 7, "tamyz": 8, "qyrkúiek": 9,
     "qyrkuiek": 9, "qazan": 10, "qarasha": 11, "jeltoqsan": 12,
 }  # fmt: skip
+_STEMS_LONGEST_FIRST = sorted(_STEMS, key=len, reverse=True)
 _MONTH = "(?:" + "|".join(sorted(map(re.escape, _STEMS), key=len, reverse=True)) + r")\w{0,8}\.?"
 MONTH_DAY = rf"(?P<month>{_MONTH})\s*(?P<day>\d{{1,2}})\b"
 DAY_MONTH = rf"(?P<day>\d{{1,2}})\s*(?P<month>{_MONTH})"
@@ -54,7 +55,7 @@ _TIME_ONLY = re.compile(
 def month_number(word: str) -> int | None:
     """1..12 for a month name or abbreviation in English, Russian or Kazakh, else None."""
     word = word.lower().rstrip(".")
-    for stem in sorted(_STEMS, key=len, reverse=True):
+    for stem in _STEMS_LONGEST_FIRST:
         if word.startswith(stem):
             return _STEMS[stem]
     return None

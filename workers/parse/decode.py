@@ -19,8 +19,10 @@ _INLINE_CHARSET = re.compile(
     rb"""(?:charset|encoding)\s*=\s*["']?\s*([A-Za-z0-9_.:-]{2,40})""", re.IGNORECASE
 )
 _CYRILLIC = re.compile(r"[А-Яа-яЁё]")
-# Control characters other than tab/newline/carriage return: their share tells binary from text.
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffd]")
+# Control characters other than tab/newline/carriage return, and U+FFFD (what undecodable bytes
+# became): their share tells binary from text. Counted in UTF-8, as bytes (see binary_share).
+_CONTROL_BYTES = bytes([*range(0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F])
+_REPLACEMENT_BYTES = "\ufffd".encode()
 
 
 def decode(data: bytes, declared: str | None = None) -> str:
@@ -49,7 +51,13 @@ def binary_share(text: str) -> float:
     sample = text[:20_000]
     if not sample:
         return 0.0
-    return len(_CONTROL.findall(sample)) / len(sample)
+    # In UTF-8 each control character is one byte that no other character's encoding holds, and
+    # EF BF BD can only be U+FFFD (EF is never a continuation byte), so counting bytes counts the
+    # characters; bytes.translate deletes the control bytes in one C loop, several times faster
+    # than a regex scan testing every character against a set. surrogatepass: never raises.
+    data = sample.encode("utf-8", "surrogatepass")
+    controls = len(data) - len(data.translate(None, _CONTROL_BYTES)) + data.count(_REPLACEMENT_BYTES)
+    return controls / len(sample)
 
 
 def _strict(data: bytes, encoding: str) -> str | None:
@@ -71,7 +79,7 @@ def _inline_charset(data: bytes) -> str | None:
 
 def _utf16_without_bom(data: bytes) -> str | None:
     sample = data[:4000]
-    if len(sample) < 4:
+    if len(sample) < 4 or b"\x00" not in sample:  # no NUL at all: not UTF-16 by the test below
         return None
     # ASCII-range text in UTF-16 has a NUL in every other byte.
     even, odd = sample[0::2].count(0), sample[1::2].count(0)
