@@ -40,9 +40,9 @@ def extract(body: str, headline: str | None = None) -> list[str]:
     if not words:
         return []
     lower = list(map(str.lower, words))
-    # dict/zip over reversed lists keep each key's first position and spelling, at C speed.
+    # dict/zip over reversed lists keep each key's first position, at C speed; the word at that
+    # position is the key's first spelling.
     first = dict(zip(reversed(lower), range(len(lower) - 1, -1, -1), strict=True))
-    spelling = dict(zip(reversed(lower), reversed(words), strict=True))
     counts = Counter(lower)
     headline_words = {w.lower() for w in _WORD.findall(headline or "")}
     # Only a word seen twice or in the headline can be a keyword, and each of those outscores
@@ -53,10 +53,12 @@ def extract(body: str, headline: str | None = None) -> list[str]:
     lowered = set(compress(lower, map(str.islower, map(itemgetter(0), words))))
     n = len(words)
 
-    def score(key: str) -> float:
-        position = 1.0 + (1.0 - first[key] / n)
-        return counts[key] * position * (2.0 if key in headline_words else 1.0)
+    def rank(key: str) -> tuple[float, int]:
+        """Best first: frequency x early position (x 2 in the headline), then the earlier word."""
+        at = first[key]
+        position = 1.0 + (1.0 - at / n)
+        return -(counts[key] * position * (2.0 if key in headline_words else 1.0)), at
 
-    ranked = sorted(candidates, key=lambda k: (-score(k), first[k]))
+    ranked = sorted(candidates, key=rank)
     # Keep the capital of names ("Astana") but not of a sentence's first word.
-    return [spelling[k] if k not in lowered else k for k in ranked[:_TOP]]
+    return [words[first[k]] if k not in lowered else k for k in ranked[:_TOP]]
