@@ -602,6 +602,7 @@ class _Recogniser:
         self.toks = tokens(text)
         self.folded = fold_aligned(text)
         self._heads: list[int] | None = None  # see _lowercase_heads
+        self._headless_runs: dict[int, tuple[list[Token], bool]] = {}  # see _headless
         self.tok_starts = list(map(_START, self.toks))
         self.caps = _capitalised_indices(self.toks)
         self.starts = sentence_starts(text)
@@ -896,7 +897,7 @@ class _Recogniser:
 
     def _org_head(self, run: list[Token], i: int) -> int | None:
         """Index of the organisation head word the name starting at i ends (or starts) with."""
-        if lexicon.ORG_HEADS.isdisjoint(map(fold, map(_BARE, run[i : i + 6]))):
+        if self._headless(run) or lexicon.ORG_HEADS.isdisjoint(map(fold, map(_BARE, run[i : i + 6]))):
             return None  # no head word within reach: the loop below would find none
         for j in range(i, min(len(run), i + 6)):
             word = fold(run[j].bare)
@@ -910,6 +911,18 @@ class _Recogniser:
             if j > i and not run[j].capitalised and word not in ("of", "for", "and", "the"):
                 return None
         return None
+
+    def _headless(self, run: list[Token]) -> bool:
+        """True when no word of the run is an organisation head word (most runs), known per run.
+
+        Keyed by the list's id, the list kept beside its answer so that the id cannot be reused
+        by another list while this text is read.
+        """
+        known = self._headless_runs.get(id(run))
+        if known is None or known[0] is not run:
+            known = (run, lexicon.ORG_HEADS.isdisjoint(map(fold, map(_BARE, run))))
+            self._headless_runs[id(run)] = known
+        return known[1]
 
     def _org_end(self, run: list[Token], head: int) -> int:
         end = head + 1
