@@ -79,22 +79,26 @@ if not dup and sig ~= '' then
   if #cands > 0 then
     local stored = redis.call('HMGET', KEYS[3], unpack(cands))
     -- This event's values are cut once, not once per candidate.
+    local sub = string.sub
     local mine = {}
-    for i = 1, #sig, 8 do mine[#mine + 1] = string.sub(sig, i, i + 7) end
+    for i = 1, #sig, 8 do mine[#mine + 1] = sub(sig, i, i + 7) end
     local n = #mine
+    -- A candidate with more than `spare` differing values is below the threshold whatever the
+    -- rest ((n - missed) / n falls as missed grows), so its count stops there: such a candidate
+    -- could not be chosen, and most candidates share just one band.
+    local spare = 0
+    while spare < n and (n - (spare + 1)) / n >= threshold do spare = spare + 1 end
     for c = 1, #cands do
       local root, cstory, csig = nil, nil, nil
       if stored[c] then root, cstory, csig = info(stored[c]) end
       if csig and csig ~= '' then
-        -- Stop counting once so many values differ that the threshold is out of reach: such a
-        -- candidate could not be chosen, and most candidates share just one band.
         local same, missed = 0, 0
         for v = 1, n do
-          if mine[v] == string.sub(csig, v * 8 - 7, v * 8) then
+          if mine[v] == sub(csig, v * 8 - 7, v * 8) then
             same = same + 1
           else
             missed = missed + 1
-            if (n - missed) / n < threshold then break end
+            if missed > spare then break end
           end
         end
         local sim = same / n
