@@ -38,7 +38,7 @@ def score(text: str, language: str | None) -> float | None:
     # Only the few words with a valence are visited (compress runs the filter in C).
     for i in compress(range(len(words)), map(lexicon.__contains__, words)):
         valence = lexicon[words[i]]
-        if any(w in _NEGATIONS for w in words[max(0, i - 3) : i]):
+        if not _NEGATIONS.isdisjoint(words[max(0, i - 3) : i]):
             valence *= _NEGATION_SCALAR
         total += valence
     if not words:
