@@ -34,6 +34,7 @@ from workers.enrich.text import (
 )
 
 _CONNECTORS = {" of ", " for ", " and ", " of the ", " for the ", " & ", " de "}
+_CONNECTOR_LENGTHS = frozenset(map(len, _CONNECTORS))
 _PORTFOLIO = frozenset(
     """foreign affairs energy trade integration justice health education science higher culture
     sport sports defence defense interior internal finance national economy economic agriculture
@@ -564,7 +565,9 @@ def _runs(text: str, toks: list[Token], caps: list[int]) -> list[list[Token]]:
     for run in runs:
         if merged:
             prev = merged[-1]
-            gap = text[prev[-1].end : run[0].start]
+            # A gap no connector is as long as cannot be one: not worth cutting out of the text.
+            width = run[0].start - prev[-1].end
+            gap = text[prev[-1].end : run[0].start] if width in _CONNECTOR_LENGTHS else ""
             if gap in _CONNECTORS and _names_body_or_role({fold(t.text) for t in prev}):
                 connector = [
                     Token(w, prev[-1].end + 1, prev[-1].end + 1 + len(w), False, w) for w in gap.split()
@@ -1386,8 +1389,11 @@ def _surname_key(word: str) -> str:
 
 def _matches_surname(word: str, person: Person) -> bool:
     """The same surname, or one sharing all but its last letter (at least 4) in another case form."""
-    key = fold(word)
-    target = person.surname_key
+    return _key_matches(fold(word), person.surname_key)
+
+
+def _key_matches(key: str, target: str) -> bool:
+    """_matches_surname with the word already folded."""
     if key == target:
         return True
     if abs(len(key) - len(target)) > 4:
@@ -1395,6 +1401,12 @@ def _matches_surname(word: str, person: Person) -> bool:
     # A common prefix of at least `need` letters: both are that long and agree up to there.
     need = max(4, len(target) - 1)
     return len(key) >= need and len(target) >= need and key[:need] == target[:need]
+
+
+@lru_cache(maxsize=50_000)
+def _first_word_key(name: str) -> str:
+    """fold() of a name's first word ('Aigerim Bekova' -> 'aigerim')."""
+    return fold(name.split()[0])
 
 
 def _full_name(mention: PersonMention, language: str | None) -> str:
@@ -1453,7 +1465,9 @@ def _merge_single_name(
     """A one-word mention: the surname (or first name) of a known person, or a person by role alone."""
     word = mention.words[0]
     folded = fold(word)
-    person = next((p for p in people if _matches_surname(word, p) or folded == fold(p.name.split()[0])), None)
+    person = next(
+        (p for p in people if _key_matches(folded, p.surname_key) or folded == _first_word_key(p.name)), None
+    )
     if person:
         person.mentions.append((mention.start, mention.end))
         backed.add(id(person))
