@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import json
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 import anyio
+import orjson
 import redis.asyncio as aioredis
 
 from schemas import RawDocument
@@ -51,8 +51,8 @@ class Claim:
 
     def record(self, answer: Answer) -> tuple[str, str, int]:
         """(key, value, TTL) to SET once the work is done, in the same round trip as the work."""
-        value = json.dumps({"fp": self.fp, "state": "done", "status": answer.status, "body": answer.body})
-        return self.name, value, self.ttl
+        value = orjson.dumps({"fp": self.fp, "state": "done", "status": answer.status, "body": answer.body})
+        return self.name, value.decode(), self.ttl
 
 
 def fingerprint(method: str, path: str, query: str, content_type: str | None, body: bytes) -> str:
@@ -156,13 +156,15 @@ class IdempotencyStore:
         if not key or len(key) > MAX_KEY_LENGTH or not key.isprintable():
             raise InvalidInput(f"idempotency key must be 1 to {MAX_KEY_LENGTH} printable characters")
         name = self._keys.idempotency(hashlib.sha256(key.encode("utf-8", "surrogateescape")).hexdigest()[:40])
-        return Ask(rate_key=rate_key, claim_key=name, pending=json.dumps({"fp": fp, "state": "pending"}))
+        return Ask(
+            rate_key=rate_key, claim_key=name, pending=orjson.dumps({"fp": fp, "state": "pending"}).decode()
+        )
 
     def _settle(self, verdict: Verdict, fp: str, *, now: float, deadline: float) -> Answer | None:
         """The first answer stored under the key, or None while it is pending; raises 429, 422, 409."""
         if verdict == "over":
             raise self._limiter.refusal(now=now)
-        record = json.loads(verdict)
+        record = orjson.loads(verdict)
         if record["fp"] != fp:
             raise InvalidInput(
                 "this idempotency key (webhook-id or Idempotency-Key) was already used for a different "
