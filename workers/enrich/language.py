@@ -60,7 +60,11 @@ _MODEL_LAYOUT = 2
 
 def _cache_root() -> Path:
     """newswire's directory under the user's cache directory (XDG base-directory convention)."""
-    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "newswire"
+    base = os.environ.get("XDG_CACHE_HOME")
+    try:
+        return (Path(base) if base else Path.home() / ".cache") / "newswire"
+    except RuntimeError as exc:  # no home directory, e.g. a container running as an unnamed uid
+        raise OSError(f"no cache directory: {exc}") from exc
 
 
 def _unpacked_model(source: Path) -> Path:
@@ -139,9 +143,8 @@ def _identifier():  # type: ignore[no-untyped-def]
     try:
         directory = _unpacked_model(MODEL_DIR / MODEL_FILE)
     except OSError as exc:
-        log.warning(
-            "cannot unpack the language model under %s (%s); loading it into memory", _cache_root(), exc
-        )
+        # Memory as before this cache existed: set XDG_CACHE_HOME to a writable directory.
+        log.warning("cannot unpack the language model (%s); loading it into memory", exc)
         return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
 
     def mapped(name: str) -> np.ndarray:
