@@ -28,10 +28,14 @@ COPY schemas ./schemas
 COPY services ./services
 COPY workers ./workers
 RUN pip install --no-deps . \
- && mkdir -p /data/inbox \
- && chown -R newswire:newswire /data
+ && mkdir -p /data/inbox /cache \
+ && chown -R newswire:newswire /data /cache
 
 USER newswire
+# The language model is unpacked once into the cache directory and memory-mapped by every process
+# (workers/enrich/language.py): unpack it at build time so containers start with it in place.
+ENV XDG_CACHE_HOME=/cache
+RUN python -c "from workers.enrich import language; language.detect('The council met on Monday.')"
 # Metrics servers listen on every interface of the container, so Prometheus can scrape them.
 ENV NEWSWIRE_METRICS_HOST=0.0.0.0 \
     NEWSWIRE_DATA_DIR=/data
