@@ -53,6 +53,15 @@ def _spaces_before(text: str) -> str:
     return re.sub(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+", " ", text)
 
 
+def test_every_character_to_lines_removes_or_replaces_is_not_printable() -> None:
+    """What lets to_lines skip its substitutions for a text that str.isprintable() accepts."""
+    unusual = [m.group() for m in article._UNUSUAL.finditer(ALL_CHARACTERS)]
+    assert len(unusual) > 40
+    assert not any(c.isprintable() for c in unusual)
+    assert article._INVISIBLE.pattern[1:-1] in article._UNUSUAL.pattern
+    assert article._SPACE_CHARS in article._UNUSUAL.pattern
+
+
 def test_spaces_pattern_substitutes_as_the_former_one_did() -> None:
     rng = random.Random(7)
     alphabet = " \t\u00a0\u2001\u200a\u202f\u205f\u3000ab\n"
@@ -61,17 +70,15 @@ def test_spaces_pattern_substitutes_as_the_former_one_did() -> None:
         assert article._SPACES.sub(" ", text) == _spaces_before(text)
 
 
-def _letters(pattern: re.Pattern[str]) -> set[str]:
-    return {c for c in pattern.pattern if c.lower() != c.upper()}
-
-
-@pytest.mark.parametrize("pattern", [chrome._FOOTER_PHRASE, chrome._COOKIE], ids=["footer", "cookie"])
-def test_fold_matches_each_letter_as_ignorecase_does(pattern: re.Pattern[str]) -> None:
+@pytest.mark.parametrize(
+    "searched", [chrome._FOOTER_PHRASE.pattern, "".join(chrome._COOKIE_WORDS)], ids=["footer", "cookie"]
+)
+def test_fold_matches_each_letter_as_ignorecase_does(searched: str) -> None:
     folded = [chrome.fold(c) for c in ALL_CHARACTERS]
     # One character in, one out: `.{0,40}` counts the same characters in the fold as in the line.
     assert all(len(f) == 1 for f in folded)
     assert "\n" not in "".join(f for c, f in zip(ALL_CHARACTERS, folded, strict=True) if c != "\n")
-    for letter in _letters(pattern):
+    for letter in {c for c in searched if c.lower() != c.upper()}:
         assert letter == letter.lower()
         ignorecase = {m.group() for m in re.finditer(re.escape(letter), ALL_CHARACTERS, re.IGNORECASE)}
         by_fold = {c for c, f in zip(ALL_CHARACTERS, folded, strict=True) if f == letter}
@@ -92,3 +99,22 @@ def test_fold_matches_each_letter_as_ignorecase_does(pattern: re.Pattern[str]) -
 )
 def test_footer_and_cookie_lines_whatever_their_case(line: str, expected: chrome.Kind) -> None:
     assert chrome.kind(line) is expected
+
+
+def _top_level_alternatives(pattern: str) -> list[str]:
+    """The pattern cut at each `|` outside parentheses."""
+    parts, depth, start = [], 0, 0
+    for i, c in enumerate(pattern):
+        depth += {"(": 1, ")": -1}.get(c, 0)
+        if c == "|" and depth == 0:
+            parts.append(pattern[start:i])
+            start = i + 1
+    return [*parts, pattern[start:]]
+
+
+def test_every_footer_phrase_holds_one_of_the_footer_words() -> None:
+    """What lets `_footer_phrase` skip the regex for a line holding none of the words."""
+    phrases = _top_level_alternatives(chrome._FOOTER_PHRASE.pattern)
+    assert len(phrases) == 8
+    for phrase in phrases:
+        assert any(word in phrase for word in chrome._FOOTER_WORDS), phrase
