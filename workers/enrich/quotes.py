@@ -226,11 +226,10 @@ def _attribute(
 
 
 def _verb_in(text: str) -> str | None:
-    words = [fold(w) for w in _WORD.findall(text)]
-    for w in words:
-        if w in lexicon.SPEECH_VERBS:
-            return lexicon.SPEECH_VERBS[w]
-    return None
+    """The first speech verb in the text (as recorded on a quote), or None."""
+    # Lazily: words are folded only up to the first verb.
+    verb = next(filter(lexicon.SPEECH_VERBS.__contains__, map(fold, _WORD.findall(text))), None)
+    return None if verb is None else lexicon.SPEECH_VERBS[verb]
 
 
 def _speaker(
