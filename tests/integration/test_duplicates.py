@@ -114,3 +114,47 @@ def test_an_exact_copy_under_another_url_is_a_duplicate_by_content_hash(
     assert annotated[0].duplicate_of is None
     assert annotated[1].duplicate_of == first.id
     assert routes == [[], []]  # no routing rules configured
+
+
+def test_a_near_copy_is_matched_until_the_original_is_older_than_the_ttl_and_shared_bands_are_trimmed(
+    settings: Settings, keys: Keys, r: redis.Redis
+) -> None:
+    """The index reads only band members newer than now - ttl (an original exactly ttl old is gone)."""
+    from schemas import NewsEvent, RawDocument
+    from services.sink.duplicates import DuplicateIndex
+    from workers.enrich.basics import content_hash
+    from workers.enrich.duplicates import signature
+    from workers.pipeline import process
+
+    def extended(event: NewsEvent, line: str, n: int) -> NewsEvent:
+        """The event with a line added: a near copy of it, not an exact one."""
+        body = f"{event.body}\n{line}"
+        return event.model_copy(
+            update={"id": f"nw_{n:032d}", "body": body, "content_hash": content_hash(body)}
+        )
+
+    original = process(RawDocument.create(ORIGINAL.encode(), channel="cli")).events[0]
+    rewrite = process(RawDocument.create(REWRITE.encode(), channel="cli")).events[0]
+    late = extended(rewrite, "The ministry will publish the tender in June.", 1)
+    later = extended(late, "Bids close in August.", 2)
+    client = redis.Redis.from_url(str(settings.redis_url))
+    try:
+        index = DuplicateIndex(client, keys, ttl=100, threshold=0.5, story_window=100)
+        t0 = 1_700_000_000.0
+        [first] = index.annotate([original], now=t0)
+        [near] = index.annotate([rewrite], now=t0 + 99.999)  # still inside the TTL
+        [expired] = index.annotate([late], now=t0 + 199.999)  # the rewrite is exactly 100 s old
+        [again] = index.annotate([later], now=t0 + 200.5)
+    finally:
+        client.close()
+    assert first.duplicate_of is None
+    assert near.duplicate_of == original.id
+    assert expired.duplicate_of is None
+    assert again.duplicate_of == late.id
+    # The bands `later` read `late` from were trimmed of the expired original and rewrite.
+    sig = signature(later.body)
+    assert sig is not None
+    bands = [set(r.zrange(keys.duplicate_band(band), 0, -1)) for band in sig.bands]
+    shared = [m for m in bands if late.id in m]
+    assert shared
+    assert all(m.isdisjoint({original.id, rewrite.id}) for m in shared)
