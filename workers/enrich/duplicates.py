@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 import zlib
 from dataclasses import dataclass
-from functools import lru_cache
 
 import numpy as np
 
@@ -24,12 +23,9 @@ SHINGLE = 4
 _WORD = re.compile(r"\w+", re.UNICODE)
 # Fixed seeds: every worker process must compute the same signature for the same text.
 _RNG = np.random.default_rng(20240229)
-# One row per permutation: a permutation's values over all shingles lie in one contiguous row,
-# which numpy takes the minimum of faster than of a strided column.
-_A = (_RNG.integers(1, 2**63, PERMUTATIONS, dtype=np.uint64) | np.uint64(1)).reshape(-1, 1)
-_B = _RNG.integers(0, 2**63, PERMUTATIONS, dtype=np.uint64).reshape(-1, 1)
+_A = (_RNG.integers(1, 2**63, PERMUTATIONS, dtype=np.uint64) | np.uint64(1)).reshape(1, -1)
+_B = _RNG.integers(0, 2**63, PERMUTATIONS, dtype=np.uint64).reshape(1, -1)
 _MIX = np.array([0x9E3779B1, 0x85EBCA77, 0xC2B2AE3D, 0x27D4EB2F], dtype=np.uint64)
-_FNV_PRIME = np.uint64(0x100000001B3)
 
 
 @dataclass(frozen=True)
@@ -45,29 +41,21 @@ def signature(text: str) -> Signature | None:
     words = _WORD.findall(text.casefold())
     if len(words) < SHINGLE:
         return None
-    hashes = np.fromiter(map(_word_hash, words), dtype=np.uint64, count=len(words))
+    hashes = np.fromiter(map(zlib.crc32, map(str.encode, words)), dtype=np.uint64, count=len(words))
     count = len(words) - SHINGLE + 1
-    # shingle = ((h0*m0)*p + h1*m1)*p + ... (mod 2**64), built in place.
-    shingles = hashes[:count] * _MIX[0]
-    for k in range(1, SHINGLE):
-        shingles *= _FNV_PRIME
-        shingles += hashes[k : k + count] * _MIX[k]
+    shingles = np.zeros(count, dtype=np.uint64)
+    for k in range(SHINGLE):
+        shingles = shingles * np.uint64(0x100000001B3) + hashes[k : k + count] * _MIX[k]
+    column = shingles.reshape(-1, 1)  # repeated shingles cannot change a minimum: no dedup needed
     # Multiply-shift hashing: the top 32 bits of a*x + b (mod 2**64) for an odd random a. The shift
     # keeps order, so it is applied to the 64 minima rather than to every shingle's values.
-    # Repeated shingles cannot change a minimum: no dedup needed.
-    hashed = _A * shingles
+    hashed = column * _A
     hashed += _B
-    mins = (hashed.min(axis=1) >> np.uint64(32)).astype(np.uint32)
+    mins = (hashed.min(axis=0) >> np.uint64(32)).astype(np.uint32)
     values = mins.astype(">u4").tobytes().hex()
     width = ROWS * 8
     bands = tuple(f"{b}:{values[b * width : (b + 1) * width]}" for b in range(BANDS))
     return Signature(values, bands)
-
-
-@lru_cache(maxsize=100_000)
-def _word_hash(word: str) -> int:
-    """crc32 of a word's UTF-8: words repeat across articles, so their hashes are cached."""
-    return zlib.crc32(word.encode())
 
 
 def similarity(a: str, b: str) -> float:
