@@ -109,18 +109,19 @@ def stages(article: ParsedArticle) -> dict[str, Callable[[], object]]:
     gaz = gazetteer.load()
     finder = places.PlaceFinder(gaz)
     found = entities.recognise(text, "en", gaz, finder)
+    body_words = basics.words(body)  # enrich() finds them once, for the word count and the topics
     return {
         "language": lambda: language.detect(text),
         "entities+places lookup": lambda: entities.recognise(text, "en", gaz, finder),
         "places (to_places)": lambda: places.to_places(found.places, found.regions, "ASTANA", gaz),
         "quotes": lambda: quotes.extract(body, found.shifted(len(head))),
         "keywords": lambda: keywords.extract(body, article.headline),
-        "topics": lambda: topics.classify(body, article.headline),
+        "topics": lambda: topics.classify(body, article.headline, words=body_words),
         "tone": lambda: tone.score(text, "en"),
         "hash+lede+word count": lambda: (
             basics.content_hash(body),
             basics.lede(body),
-            basics.word_count(body),
+            len(basics.words(body)),
         ),
         "duplicate signature (task)": lambda: duplicates.signature(body),
     }
