@@ -108,11 +108,12 @@ _FOOTER_WORDS = (
 # The characters that re.IGNORECASE matches to one of the lower-case letters above although
 # str.lower() maps them elsewhere (`ı` and `İ` match `i`, `ſ` matches `s`, the old Cyrillic
 # letter forms U+1C80-U+1C85 match `в д о с т`), and the letter each matches.
-_IGNORECASE_ONLY = re.compile("[\u0130\u0131\u017f\u1c80-\u1c85]")
-_IGNORECASE_LETTERS = str.maketrans(
-    {"\u0130": "i", "\u0131": "i", "\u017f": "s", "\u1c80": "в", "\u1c81": "д", "\u1c82": "о", "\u1c83": "с",
-     "\u1c84": "т", "\u1c85": "т"}
-)  # fmt: skip
+_IGNORECASE_LETTERS = {
+    "\u0130": "i", "\u0131": "i", "\u017f": "s", "\u1c80": "в", "\u1c81": "д", "\u1c82": "о", "\u1c83": "с",
+    "\u1c84": "т", "\u1c85": "т",
+}  # fmt: skip
+_IGNORECASE_ONLY = tuple(_IGNORECASE_LETTERS)
+_IGNORECASE_TABLE = str.maketrans(_IGNORECASE_LETTERS)
 
 
 class Kind(Enum):
@@ -150,8 +151,9 @@ def fold(line: str) -> str:
     is several times faster: re cannot skip ahead to a cased first letter under IGNORECASE, so
     it tries every phrase at every position of the line.
     """
-    if not line.isascii() and _IGNORECASE_ONLY.search(line):
-        line = line.translate(_IGNORECASE_LETTERS)
+    # Nine `in` tests are faster than one regex scan for the nine characters.
+    if not line.isascii() and _holds_any(line, _IGNORECASE_ONLY):
+        line = line.translate(_IGNORECASE_TABLE)
     return line.lower()
 
 
