@@ -74,7 +74,7 @@ def test_spaces_pattern_substitutes_as_the_former_one_did() -> None:
     "searched", [chrome._FOOTER_PHRASE.pattern, "".join(chrome._COOKIE_WORDS)], ids=["footer", "cookie"]
 )
 def test_fold_matches_each_letter_as_ignorecase_does(searched: str) -> None:
-    folded = [chrome.fold(c) for c in ALL_CHARACTERS]
+    folded = [chrome._fold(c) for c in ALL_CHARACTERS]
     # One character in, one out: `.{0,40}` counts the same characters in the fold as in the line.
     assert all(len(f) == 1 for f in folded)
     assert "\n" not in "".join(f for c, f in zip(ALL_CHARACTERS, folded, strict=True) if c != "\n")

@@ -61,7 +61,7 @@ _SOCIAL_ROW = re.compile(
     r"^(?:(?:facebook|twitter|telegram|whatsapp|instagram|youtube|vk|ok|x|linkedin|email|e-mail)\s*[|/•·,]?\s*){2,}$",
     re.IGNORECASE,
 )
-# Looked for in a line's `fold` (see there), so in lower case; `файлы cookie` contains `cookie`.
+# Looked for in a line's `_fold` (see there), so in lower case; `файлы cookie` contains `cookie`.
 _COOKIE_WORDS = ("cookie", "куки")
 _CONSENT = re.compile(
     r"\b(?:we use|this (?:web)?site|our (?:web)?site|accept|agree|consent|privacy|мы используем|сайт|согласи|"
@@ -92,7 +92,7 @@ _COMMENTS_HEAD = re.compile(
 )
 # A copyright footer opens with its sign, or says so anywhere in the line.
 _FOOTER_START = re.compile(r"\s*(?:©|\(c\)\s*\d{4}|copyright\b)", re.IGNORECASE)
-# Searched in a line's `fold`, so case-sensitive and in lower case.
+# Searched in a line's `_fold`, so case-sensitive and in lower case.
 _FOOTER_PHRASE = re.compile(
     r"all rights reserved|все права защищены|барлық құқықтар қорғалған|"
     r"barlyq quqyqtar|при (?:полном или частичном )?использовании (?:материалов|информации)|"
@@ -137,13 +137,13 @@ def kind(line: str) -> Kind:
         return Kind.COMMENTS
     stripped = line.strip()
     # Only lines up to 400 characters are searched in their fold (footers up to 300, notices 400).
-    folded = fold(stripped) if len(stripped) <= 400 else ""
+    folded = _fold(stripped) if len(stripped) <= 400 else ""
     if len(line) <= 300 and (_FOOTER_START.match(line) or _footer_phrase(folded)):
         return Kind.FOOTER
     return Kind.CHROME if _is_chrome(stripped, folded) else Kind.CONTENT
 
 
-def fold(line: str) -> str:
+def _fold(line: str) -> str:
     """The line in lower case, for the case-sensitive searches of `_FOOTER_PHRASE` and `_COOKIE_WORDS`.
 
     Searching for lower-case phrases in this finds exactly what an re.IGNORECASE search of the
@@ -160,11 +160,11 @@ def fold(line: str) -> str:
 def is_chrome(line: str) -> bool:
     """True for a line that is site furniture wherever it appears (menu item, widget, switcher...)."""
     line = line.strip()
-    return _is_chrome(line, fold(line))
+    return _is_chrome(line, _fold(line))
 
 
 def _is_chrome(line: str, folded: str) -> bool:
-    """`is_chrome` of a stripped line, given its `fold`."""
+    """`is_chrome` of a stripped line, given its `_fold`."""
     if not line:
         return True
     if len(line) > 200:  # widgets and menu items are short; a long line is chrome only as a notice
@@ -276,7 +276,7 @@ def _is_cookie_notice(line: str, folded: str) -> bool:
 
 
 def _footer_phrase(folded: str) -> bool:
-    """A copyright or reprint notice anywhere in the line, given its `fold`."""
+    """A copyright or reprint notice anywhere in the line, given its `_fold`."""
     return _holds_any(folded, _FOOTER_WORDS) and bool(_FOOTER_PHRASE.search(folded))
 
 
