@@ -17,6 +17,7 @@ import redis
 from schemas import NewsEvent
 from services.keys import Keys
 from services.settings import Settings
+from services.sink.scripts import Call, run_pipelined
 from workers.enrich import routing
 from workers.enrich.duplicates import BANDS, signature, story_keys
 
@@ -159,7 +160,7 @@ class DuplicateIndex:
         if not events:
             return []
         now = time.time() if now is None else now
-        pipe = self._redis.pipeline(transaction=False)
+        calls: list[Call] = []
         for event in events:
             sig = signature(event.body)
             bands = sig.bands if sig else tuple(f"{b}:-" for b in range(BANDS))
@@ -181,8 +182,9 @@ class DuplicateIndex:
                 "st_" + event.id.removeprefix("nw_")[:24],
                 self._story_window,
             ]
-            self._script(keys=keys, args=args, client=pipe)
-        replies = pipe.execute()
+            calls.append((keys, args))
+        # In order in one round trip: a later event of the batch sees the earlier ones.
+        replies = run_pipelined(self._redis, _ANNOTATE, self._script.sha, calls)
         annotated = []
         for event, reply in zip(events, replies, strict=True):
             dup, _, story = (reply.decode() if isinstance(reply, bytes) else reply).partition("|")

@@ -8,10 +8,10 @@ from datetime import UTC, datetime
 from typing import Any, cast
 
 import redis
-from redis.exceptions import NoScriptError
 
 from schemas import DeadLetter, NewsEvent, RawDocument, StreamEntry
 from services.keys import Keys
+from services.sink.scripts import Call, run_pipelined
 
 # KEYS[1] = marker, KEYS[2] = counters hash, KEYS[3..] = streams.
 # ARGV[1] = maxlen, ARGV[2] = marker ttl, ARGV[3] = counter field, ARGV[4..] = entry fields.
@@ -59,7 +59,7 @@ class Sink:
         self, events: Sequence[NewsEvent], *, extra_streams: Sequence[Sequence[str]] = ()
     ) -> list[PublishResult]:
         """Publish events (pipelined); `extra_streams[i]` are routed streams for events[i]."""
-        calls: list[tuple[list[str], list[str | int]]] = []
+        calls: list[Call] = []
         for i, event in enumerate(events):
             routes = list(extra_streams[i]) if i < len(extra_streams) else []
             fields = StreamEntry.wrap(event).fields()
@@ -68,37 +68,11 @@ class Sink:
                 argv += [name, value]
             keys = [self._keys.published(event.id), self._keys.counters, self._keys.events, *routes]
             calls.append((keys, argv))
-        replies = self._publish_pipelined(calls) if calls else []
+        replies = run_pipelined(self._redis, _PUBLISH_ONCE, self._script.sha, calls) if calls else []
         return [
             PublishResult(event.id, _text(entry), bool(added))
             for event, (added, entry) in zip(events, replies, strict=True)
         ]
-
-    def _publish_pipelined(self, calls: Sequence[tuple[list[str], list[str | int]]]) -> list[Any]:
-        """Run the publish script once per (keys, args) in one round trip; the replies in order.
-
-        redis-py's Script on a pipeline sends SCRIPT EXISTS before every execute: a second round
-        trip per publish (~1 in 10 of a one-document task's time in py-spy) for a script that is
-        nearly always loaded. So EVALSHA goes out directly, and only the calls Redis answers
-        NOSCRIPT (a restarted or flushed Redis) are sent again once the script is loaded: a call
-        answered NOSCRIPT did not run, so sending it again still publishes it once.
-        """
-        replies = self._evalsha_all(calls)
-        missing = [i for i, reply in enumerate(replies) if isinstance(reply, NoScriptError)]
-        if missing:
-            self._redis.script_load(_PUBLISH_ONCE)
-            for i, reply in zip(missing, self._evalsha_all([calls[i] for i in missing]), strict=True):
-                replies[i] = reply
-        for reply in replies:
-            if isinstance(reply, Exception):
-                raise reply  # as pipe.execute() would have raised it
-        return replies
-
-    def _evalsha_all(self, calls: Sequence[tuple[list[str], list[str | int]]]) -> list[Any]:
-        pipe = self._redis.pipeline(transaction=False)
-        for keys, args in calls:
-            pipe.evalsha(self._script.sha, len(keys), *keys, *args)
-        return list(pipe.execute(raise_on_error=False))
 
     def reject(
         self,

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import redis
 
 from schemas import RawDocument, StreamEntry
+from services.embedded import EmbeddedRedis
 from services.keys import Keys
 from services.settings import Settings
 from services.sink import Sink
+from services.sink.duplicates import DuplicateIndex
 from workers.pipeline import process
 
 DUMP = (
@@ -86,3 +89,30 @@ def test_stream_length_is_bounded_by_maxlen(settings: Settings, keys: Keys, r: r
     sink.publish(events)
     # MAXLEN ~ trims whole macro nodes, so the length stays near, not exactly at, the cap.
     assert 100 <= r.xlen(keys.events) < 300
+
+
+def test_scripts_flushed_from_redis_are_loaded_again_and_each_call_runs_once(
+    settings: Settings, keys: Keys, tmp_path: Path
+) -> None:
+    # A private server: SCRIPT FLUSH on the shared one would pull scripts from under other tests.
+    server = EmbeddedRedis(tmp_path / "redis", appendonly=False).start()
+    client = redis.Redis.from_url(server.url)
+    try:
+        events = [
+            process(RawDocument.create(text.encode(), channel="cli")).events[0]
+            for text in (DUMP, DUMP.replace("forecast raised", "forecast raised again"))
+        ]
+        sink = _sink(client, settings, keys)
+        index = DuplicateIndex(client, keys, ttl=600, threshold=0.5, story_window=86400)
+        sink.publish(events[:1])
+        index.annotate(events[:1])
+        client.script_flush()
+        annotated = index.annotate(events)  # NOSCRIPT for both, loaded, sent again in order
+        results = sink.publish(events)
+        assert client.xlen(keys.events) == 2
+        assert [r.added for r in results] == [False, True]
+        assert annotated[1].duplicate_of == events[0].id
+        assert index.annotate(events)[1].duplicate_of == events[0].id  # the answer is kept
+    finally:
+        client.close()
+        server.stop()
