@@ -13,8 +13,10 @@ PIPELINE_VERSION = "0.2.0"
 def enrich(article: ParsedArticle, raw: RawDocument, *, now: datetime | None = None) -> NewsEvent:
     """Build the NewsEvent for one validated article."""
     body_hash = basics.content_hash(article.body)
-    lang, confidence = language.detect(f"{article.headline or ''}\n{article.body}")
-    lang = article.language_hint or lang
+    # A language the document declares (HTML lang, a JSON field) is taken as it is, undetected.
+    lang, confidence = article.language_hint, None
+    if not lang:
+        lang, confidence = language.detect(f"{article.headline or ''}\n{article.body}")
     gaz = gazetteer.load()
     # The headline is read with the body (names often appear there in full), quotes only in the body.
     head = f"{article.headline}\n" if article.headline else ""
@@ -31,7 +33,7 @@ def enrich(article: ParsedArticle, raw: RawDocument, *, now: datetime | None = N
         published_at=article.published_at,
         dateline=article.dateline,
         language=lang,
-        language_confidence=None if article.language_hint else confidence,
+        language_confidence=confidence,
         body=article.body,
         lede=basics.lede(article.body),
         word_count=len(body_words),
