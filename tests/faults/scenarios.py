@@ -113,7 +113,7 @@ def sigterm_in_flight(settings: Settings, log_dir: Path, *, documents: int, seed
         running = harness.unacked(client, settings)
         # SIGTERM to the main process only, as `docker stop` does: a warm shutdown, in which
         # running tasks finish and prefetched ones go back to the queue.
-        harness.terminate_main(first)
+        sigterms = harness.terminate_main(first)
         left_unacked = harness.unacked(client, settings)
         second = harness.start_worker(settings, log_dir, "term-b")
         ledger = harness.wait_settled(client, settings, [d.id for d in docs], timeout=60)
@@ -127,6 +127,7 @@ def sigterm_in_flight(settings: Settings, log_dir: Path, *, documents: int, seed
         "unacked_after_stop": left_unacked,
         "finished_by_first": harness.tasks_succeeded(first),
         "finished_by_second": harness.tasks_succeeded(second),
+        "sigterms_to_stop_first": sigterms,
     }
     note = ", ".join(f"{k}={v}" for k, v in figures.items())
     return Result("SIGTERM in flight", ledger, 1, time.monotonic() - started, note, figures)
