@@ -23,6 +23,7 @@ from workers.enrich.orgs import OrgContext
 from workers.enrich.places import PlaceFinder
 from workers.enrich.regions import find as places_regions
 from workers.enrich.text import (
+    WORD_CACHE,
     Token,
     fold,
     fold_aligned,
@@ -57,13 +58,13 @@ _SURNAME_SHAPE = re.compile(
 
 # The shape tests are regexes anchored at the end, tried at every letter of a word; words recur,
 # so their answers are cached.
-@lru_cache(maxsize=100_000)
+@lru_cache(maxsize=WORD_CACHE)
 def _surname_shaped(word: str) -> bool:
     """'Tokayev', 'Сыздыкова', 'Zhaksylykuly': the word ends like a surname."""
     return _SURNAME_SHAPE.search(word) is not None
 
 
-@lru_cache(maxsize=100_000)
+@lru_cache(maxsize=WORD_CACHE)
 def _demonym(word: str) -> bool:
     """'Turkish', 'Kazakh': the word looks like a nationality adjective."""
     return _DEMONYM.search(word) is not None
@@ -578,13 +579,13 @@ def _runs(text: str, toks: list[Token], caps: list[int]) -> list[list[Token]]:
     return merged
 
 
-@lru_cache(maxsize=100_000)
+@lru_cache(maxsize=WORD_CACHE)
 def _known_by_lemma(word: str) -> bool:
     """'ООН' under a case ending ('Газпрома'): a dictionary form of the word is a known body."""
     return any(fold(lemma) in _KNOWN_FOLDED for lemma in morph.lemmas(word)[1:3])
 
 
-@lru_cache(maxsize=100_000)
+@lru_cache(maxsize=WORD_CACHE)
 def _is_role_word(word: str) -> bool:
     """'Minister', 'министра', 'министрі': a title or role noun in any case form."""
     if fold(word) in lexicon.ROLE_HEADS:
@@ -1376,7 +1377,7 @@ def _says_next(text: str, end: int) -> bool:
     return m is not None and fold(m.group(1)) in lexicon.SPEECH_VERBS
 
 
-@lru_cache(maxsize=50_000)
+@lru_cache(maxsize=WORD_CACHE)
 def _surname_key(word: str) -> str:
     """The key mentions of one person share: the folded surname in its nominative, case ending off."""
     low = fold(word)
@@ -1403,7 +1404,7 @@ def _key_matches(key: str, target: str) -> bool:
     return len(key) >= need and len(target) >= need and key[:need] == target[:need]
 
 
-@lru_cache(maxsize=50_000)
+@lru_cache(maxsize=WORD_CACHE)
 def _first_word_key(name: str) -> str:
     """fold() of a name's first word ('Aigerim Bekova' -> 'aigerim')."""
     return fold(name.split()[0])

@@ -6,6 +6,8 @@ import re
 from functools import lru_cache
 from typing import Any
 
+from workers.enrich.text import WORD_CACHE
+
 # Kazakh case and possessive endings, longest first: Астанада -> Астана, Тоқаевтың -> Тоқаев.
 _KAZAKH_ENDINGS = sorted(
     """ның нің дың дің тың тің ға ге қа ке на не да де та те дан ден тан тен нан нен мен бен пен
@@ -28,7 +30,7 @@ def _analyzer() -> Any:
     return pymorphy3.MorphAnalyzer(lang="ru")
 
 
-@lru_cache(maxsize=50_000)
+@lru_cache(maxsize=WORD_CACHE)
 def parses(word: str) -> tuple[Any, ...]:
     """pymorphy3's parses of a Russian word (cached: names repeat across articles)."""
     return tuple(_analyzer().parse(word))
@@ -44,7 +46,7 @@ def lemmas(word: str) -> list[str]:
     return list(_lemmas(word))
 
 
-@lru_cache(maxsize=50_000)
+@lru_cache(maxsize=WORD_CACHE)
 def _lemmas(word: str) -> tuple[str, ...]:
     out = [word.lower()]
     for parse in parses(word)[:4]:
@@ -61,7 +63,7 @@ def kazakh_stems(word: str) -> list[str]:
     return list(_kazakh_stems(word))
 
 
-@lru_cache(maxsize=50_000)
+@lru_cache(maxsize=WORD_CACHE)
 def _kazakh_stems(word: str) -> tuple[str, ...]:
     low = word.lower()
     stems: list[str] = []
@@ -76,13 +78,13 @@ def _kazakh_stems(word: str) -> tuple[str, ...]:
     return tuple(stems)
 
 
-@lru_cache(maxsize=50_000)
+@lru_cache(maxsize=WORD_CACHE)
 def has_tag(word: str, grammeme: str) -> bool:
     """True when one of the word's likelier parses carries the grammeme (Name, Surn, Geox...)."""
     return any(grammeme in parse.tag and parse.score >= 0.05 for parse in parses(word)[:4])
 
 
-@lru_cache(maxsize=50_000)
+@lru_cache(maxsize=WORD_CACHE)
 def is_genitive_phrase_word(word: str) -> bool:
     """True for a lower-case noun or adjective in the genitive ('иностранных', 'дел', 'энергетики')."""
     return any(
@@ -90,7 +92,7 @@ def is_genitive_phrase_word(word: str) -> bool:
     )
 
 
-@lru_cache(maxsize=50_000)
+@lru_cache(maxsize=WORD_CACHE)
 def is_dative_phrase_word(word: str) -> bool:
     """True for a lower-case noun or adjective in the dative ('чрезвычайным', 'ситуациям')."""
     return word[:1].islower() and any(
@@ -98,21 +100,21 @@ def is_dative_phrase_word(word: str) -> bool:
     )
 
 
-@lru_cache(maxsize=50_000)
+@lru_cache(maxsize=WORD_CACHE)
 def is_attribute(word: str) -> bool:
     """True for a full adjective or participle ('Национальный', 'Специализированный')."""
     found = parses(word)
     return bool(found) and ("ADJF" in found[0].tag or "PRTF" in found[0].tag)
 
 
-@lru_cache(maxsize=50_000)
+@lru_cache(maxsize=WORD_CACHE)
 def is_adjective(word: str) -> bool:
     """True when the word is most likely a full adjective ('Национальный', 'Европейского')."""
     found = parses(word)
     return bool(found) and "ADJF" in found[0].tag
 
 
-@lru_cache(maxsize=50_000)
+@lru_cache(maxsize=WORD_CACHE)
 def nominative(word: str, *, role: str) -> str:
     """A name word in the nominative: role is 'first', 'surname' or 'other' (keeps hyphen parts)."""
     if "-" in word:
@@ -143,7 +145,7 @@ def _cap(word: str) -> str:
     return "-".join(part[:1].upper() + part[1:] for part in word.split("-"))
 
 
-@lru_cache(maxsize=50_000)
+@lru_cache(maxsize=WORD_CACHE)
 def inflect_nominative(word: str, *, gender: str | None = None) -> str:
     """A head noun or adjective put in the nominative singular (adjectives agreeing in gender)."""
     for parse in parses(word)[:3]:
@@ -157,7 +159,7 @@ def inflect_nominative(word: str, *, gender: str | None = None) -> str:
     return word
 
 
-@lru_cache(maxsize=50_000)
+@lru_cache(maxsize=WORD_CACHE)
 def gender(noun: str) -> str | None:
     """'masc', 'femn' or 'neut' of a noun in the nominative, if pymorphy3 knows it."""
     for parse in parses(noun)[:3]:
@@ -192,7 +194,7 @@ def nominative_name(words: list[str], language: str | None, *, feminine: bool = 
     return list(_nominative_name(tuple(words), language, feminine))
 
 
-@lru_cache(maxsize=50_000)
+@lru_cache(maxsize=WORD_CACHE)
 def _nominative_name(words: tuple[str, ...], language: str | None, feminine: bool) -> tuple[str, ...]:
     if language == "kk" or any(_KAZAKH_LETTER.search(w.lower()) for w in words):
         return (*words[:-1], _kazakh_surname(words[-1]))

@@ -8,7 +8,7 @@ from functools import lru_cache
 from schemas import Place
 from workers.enrich import aliases, morph
 from workers.enrich.gazetteer import Entry, Gazetteer
-from workers.enrich.text import fold, is_cyrillic, is_cyrillic_word, title
+from workers.enrich.text import WORD_CACHE, fold, is_cyrillic, is_cyrillic_word, title
 
 
 class PlaceFinder:
@@ -26,7 +26,7 @@ class PlaceFinder:
         return _longest(self.gaz, words[:4])
 
 
-@lru_cache(maxsize=100_000)
+@lru_cache(maxsize=WORD_CACHE)
 def _longest(gaz: Gazetteer, words: tuple[str, ...]) -> tuple[int, Entry | None]:
     for n in range(len(words), 0, -1):
         # A Latin phrase of several words is only ever found verbatim: its first word must start
@@ -39,7 +39,7 @@ def _longest(gaz: Gazetteer, words: tuple[str, ...]) -> tuple[int, Entry | None]
     return 0, None
 
 
-@lru_cache(maxsize=100_000)
+@lru_cache(maxsize=WORD_CACHE)
 def _lookup(gaz: Gazetteer, words: tuple[str, ...]) -> Entry | None:
     if len(words) == 1 and fold(words[0]) in aliases.NOT_PLACES:
         return None

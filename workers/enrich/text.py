@@ -23,6 +23,14 @@ _CYRILLIC = re.compile(r"[ЁІА-яёіҒ-ғҚ-қҢ-ңҮ-ұҺ-һӘ-әӨ-өᲀ-�
 _LATIN = re.compile(r"[a-z]", re.IGNORECASE)
 
 
+# Entries of each per-word cache of the enrichers (there are about thirty). A few thousand of a
+# language's words make up most of any article, so this many keep nearly every look-up cached,
+# while a worker reading years of varied news stays bounded: an entry is ~220 bytes, so ~1.8 MiB
+# per cache and ~55 MiB per pool process at worst (with 50,000 to 200,000 entries each, that
+# worst case was ~460 MiB, which a benchmark corpus of a few hundred words never showed).
+WORD_CACHE = 8_192
+
+
 class Token(NamedTuple):
     """A word and where it is in the text."""
 
@@ -117,7 +125,7 @@ def is_cyrillic(word: str) -> bool:
     return is_cyrillic_word(word) if len(word) <= 40 else bool(_CYRILLIC.search(word))
 
 
-@lru_cache(maxsize=200_000)
+@lru_cache(maxsize=WORD_CACHE)
 def is_cyrillic_word(word: str) -> bool:
     """is_cyrillic for a token: always cached (callers pass words, never whole texts)."""
     return bool(_CYRILLIC.search(word))
@@ -128,7 +136,7 @@ def script_counts(text: str) -> tuple[int, int]:
     return len(_LATIN.findall(text)), len(_CYRILLIC.findall(text))
 
 
-@lru_cache(maxsize=200_000)
+@lru_cache(maxsize=WORD_CACHE)
 def fold(text: str) -> str:
     """Case- and ё-folded form used as a lookup key."""
     return text.casefold().replace("ё", "е").replace("’", "'")

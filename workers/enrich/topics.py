@@ -14,6 +14,7 @@ from itertools import compress
 from typing import cast
 
 from schemas import Topic
+from workers.enrich.text import WORD_CACHE
 
 LABELS: dict[str, str] = {
     "01000000": "arts, culture, entertainment and media",
@@ -130,7 +131,7 @@ _WORD = re.compile(r"\w+", re.UNICODE)
 _MIN_HITS = 2
 
 
-@lru_cache(maxsize=200_000)
+@lru_cache(maxsize=WORD_CACHE)
 def _topic_of(word: str) -> str | None:
     for n in range(min(len(word), _MAX_STEM), 2, -1):
         code = _INDEX.get(word[:n])
@@ -140,7 +141,7 @@ def _topic_of(word: str) -> str | None:
     return None
 
 
-@lru_cache(maxsize=100_000)
+@lru_cache(maxsize=WORD_CACHE)
 def _topic_of_spelling(word: str) -> str | None:
     """_topic_of for a word as written (any case)."""
     return _topic_of(word.lower())
